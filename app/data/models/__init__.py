@@ -1,0 +1,63 @@
+"""All mapped tables; importing this module registers them on `Base.metadata`."""
+
+from app.data.base import Base
+from app.data.models.audit import AuditEvent
+from app.data.models.knowledge import (
+    Article,
+    ArticleCategory,
+    ArticleFeedback,
+    ArticleRevision,
+    ArticleTicketLink,
+)
+from app.data.models.local import Device, OutboxEntry, SyncState
+from app.data.models.people import Contact, Organisation, Team, User, UserRole
+from app.data.models.tickets import (
+    Attachment,
+    BusinessCalendar,
+    Holiday,
+    SatisfactionRating,
+    SlaPolicy,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+)
+from app.data.models.training import (
+    AttendanceMark,
+    Certification,
+    Course,
+    Enrolment,
+    TrainingSession,
+)
+
+__all__ = [
+    "Article",
+    "ArticleCategory",
+    "ArticleFeedback",
+    "ArticleRevision",
+    "ArticleTicketLink",
+    "Attachment",
+    "AttendanceMark",
+    "AuditEvent",
+    "Base",
+    "BusinessCalendar",
+    "Certification",
+    "Contact",
+    "Course",
+    "Device",
+    "Enrolment",
+    "Holiday",
+    "Organisation",
+    "OutboxEntry",
+    "SatisfactionRating",
+    "SlaPolicy",
+    "SyncState",
+    "Tag",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketTag",
+    "TrainingSession",
+    "User",
+    "UserRole",
+]

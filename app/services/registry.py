@@ -1,0 +1,28 @@
+"""The services for one signed-in person, handed to the UI and the CLI as one object."""
+
+from __future__ import annotations
+
+from app.data.database import Database
+from app.services.base import Principal
+from app.services.knowledge_service import KnowledgeService
+from app.services.kpi_service import KpiService
+from app.services.people_service import PeopleService
+from app.services.ticket_service import TicketService
+from app.services.training_service import TrainingService
+
+
+class Services:
+    """Attributes: tickets, knowledge, training, kpis, people — each acting as `actor`."""
+
+    def __init__(self, db: Database, actor: Principal) -> None:
+        self.db = db
+        self.actor = actor
+        self.tickets = TicketService(db, actor)
+        self.knowledge = KnowledgeService(db, actor)
+        self.training = TrainingService(db, actor)
+        self.kpis = KpiService(db, actor)
+        self.people = PeopleService(db, actor)
+
+    @property
+    def database_label(self) -> str:
+        return self.db.display_url
