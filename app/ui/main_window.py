@@ -142,8 +142,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         row = settings.value("main_window/pane", 0)
         try:
-            index = int(row)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            index = int(str(row))
+        except ValueError:
             index = 0
         self.nav.setCurrentRow(index if 0 <= index < len(self.panes) else 0)
 
