@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         self.signals = AppSignals(self)
         self.tasks = TaskRunner(self)
         self.setWindowTitle("SupportDesk")
-        self.setMinimumSize(QSize(960, 600))
+        self.setMinimumSize(QSize(780, 520))
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
