@@ -189,7 +189,8 @@ class MainWindow(QMainWindow):
             self,
             "About SupportDesk",
             f"<b>SupportDesk {__version__}</b><p>Tickets, knowledge base, training and KPIs "
-            f"for support teams — works offline.</p><p>Database: {self.services.database_label}</p>",
+            "for support teams — works offline.</p>"
+            f"<p>Database: {self.services.database_label}</p>",
         )
 
     def settle(self, timeout_ms: int = 30000) -> None:
