@@ -31,7 +31,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_migrations_and_resources(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "app/migrations/env.py" in names
-    versions = {p for p in (ROOT / "migrations" / "versions").glob("0*.py")}
+    versions = set((ROOT / "migrations" / "versions").glob("0*.py"))
     for version in versions:
         assert f"app/migrations/versions/{version.name}" in names
     assert "app/resources/icons/app.svg" in names
