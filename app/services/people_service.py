@@ -18,6 +18,8 @@ from app.services.base import Area, Changes, Principal, Service
 from app.services.passwords import hash_password, needs_rehash, password_problem, verify_password
 
 MAX_FAILED_SIGN_INS = 5
+#: Keys `PeopleService.audit_page` sorts by.
+AUDIT_SORT_KEYS = frozenset(audit_repo.SORT_COLUMNS)
 LOCKOUT = timedelta(minutes=15)
 
 
@@ -260,10 +262,83 @@ class PeopleService(Service):
             )
         return Changes.of(Area.PEOPLE, ids=(user_id,))
 
+    def update_person(
+        self,
+        user_id: uuid.UUID,
+        *,
+        full_name: str,
+        email: str,
+        team_id: uuid.UUID | None,
+    ) -> Changes:
+        """Change a person's name, e-mail address and team (not the user name)."""
+        self._require(Permission.PEOPLE_MANAGE)
+        full_name = full_name.strip()
+        if not full_name:
+            raise ValidationError("Enter a full name.")
+        with self._unit_of_work() as session:
+            user = session.get(User, user_id)
+            if user is None or user.deleted_at is not None:
+                raise NotFoundError("That person no longer exists.")
+            changed = [
+                label
+                for label, before, after in (
+                    ("name", user.full_name, full_name),
+                    ("e-mail", user.email, email.strip()),
+                    ("team", user.team_id, team_id),
+                )
+                if before != after
+            ]
+            user.full_name, user.email, user.team_id = full_name, email.strip(), team_id
+            self._audit(
+                session,
+                "person.update",
+                entity="user",
+                entity_id=user_id,
+                summary=f"{user.username}: changed {', '.join(changed) or 'nothing'}",
+            )
+        return Changes.of(Area.PEOPLE, ids=(user_id,))
+
+    def reset_password(self, user_id: uuid.UUID, password: str) -> Changes:
+        """Give a person a new password and lift any lock-out (security event)."""
+        self._require(Permission.PEOPLE_MANAGE)
+        if problem := password_problem(password):
+            raise ValidationError(problem)
+        with self._unit_of_work() as session:
+            user = session.get(User, user_id)
+            if user is None or user.deleted_at is not None:
+                raise NotFoundError("That person no longer exists.")
+            user.password_hash = hash_password(password)
+            user.failed_logins = 0
+            user.locked_until = None
+            self._audit(
+                session,
+                "person.password_reset",
+                entity="user",
+                entity_id=user_id,
+                summary=f"Password of {user.username} reset",
+                kind=AuditKind.SECURITY,
+            )
+        return Changes.of(Area.PEOPLE, ids=(user_id,))
+
     def audit_page(
-        self, offset: int, limit: int, *, kind: AuditKind | None = None, text: str = ""
+        self,
+        offset: int,
+        limit: int,
+        *,
+        kind: AuditKind | None = None,
+        text: str = "",
+        sort: str = "at",
+        descending: bool = True,
     ) -> list[AuditRow]:
+        """One page of the audit log, filtered and sorted in SQL.
+
+        Args:
+            sort: one of `AUDIT_SORT_KEYS` ("at", "kind", "action", "actor", "entity",
+                "summary", "device").
+        """
         self._require(Permission.AUDIT_READ)
+        if sort not in AUDIT_SORT_KEYS:
+            raise ValidationError(f"The audit log cannot be sorted by '{sort}'.")
         with self._db.read_session() as session:
             return [
                 AuditRow(
@@ -276,7 +351,15 @@ class PeopleService(Service):
                     e.summary,
                     e.device_id,
                 )
-                for e in audit_repo.page(session, offset=offset, limit=limit, kind=kind, text=text)
+                for e in audit_repo.page(
+                    session,
+                    offset=offset,
+                    limit=limit,
+                    kind=kind,
+                    text=text,
+                    sort=sort,
+                    descending=descending,
+                )
             ]
 
     def audit_count(self, *, kind: AuditKind | None = None, text: str = "") -> int:

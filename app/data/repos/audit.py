@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.data.models.audit import AuditEvent
 from app.domain.enums import AuditKind
@@ -39,6 +40,18 @@ def add_event(
     return event
 
 
+#: Columns the audit log may be sorted by (keys the UI sends).
+SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "at": AuditEvent.created_at,
+    "kind": AuditEvent.kind,
+    "action": AuditEvent.action,
+    "actor": AuditEvent.actor_name,
+    "entity": AuditEvent.entity,
+    "summary": AuditEvent.summary,
+    "device": AuditEvent.device_id,
+}
+
+
 def page(
     session: Session,
     *,
@@ -47,7 +60,15 @@ def page(
     kind: AuditKind | None = None,
     text: str = "",
     since: datetime | None = None,
+    sort: str = "at",
+    descending: bool = True,
 ) -> Sequence[AuditEvent]:
+    """One page of events, newest first unless `sort`/`descending` say otherwise.
+
+    Raises:
+        KeyError: `sort` is not one of `SORT_COLUMNS`.
+    """
+    column = SORT_COLUMNS[sort]
     stmt = select(AuditEvent).where(AuditEvent.deleted_at.is_(None))
     if kind is not None:
         stmt = stmt.where(AuditEvent.kind == kind)
@@ -62,7 +83,11 @@ def page(
                 AuditEvent.actor_name.ilike(like),
             )
         )
-    stmt = stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    # The id (UUID v7, time-ordered) breaks ties so paging never repeats or skips a row.
+    if descending:
+        stmt = stmt.order_by(column.desc(), AuditEvent.id.desc())
+    else:
+        stmt = stmt.order_by(column.asc(), AuditEvent.id.asc())
     return session.scalars(stmt.offset(offset).limit(limit)).all()
 
 
