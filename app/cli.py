@@ -50,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     backup = db_sub.add_parser("backup", help="copy the SQLite database consistently")
     backup.add_argument("--to", type=Path, default=None, help="folder (default: backups folder)")
 
+    sync = sub.add_parser(
+        "sync",
+        help="replicate with the team server",
+        description="'sync connect URL' once, then 'sync --once' (or 'sync' to keep syncing); "
+        "'sync status [--json]' shows pending edits, conflicts and the last sync.",
+    )
+    sync.add_argument("action", nargs="?", choices=["connect", "status"], default=None)
+    sync.add_argument("url", nargs="?", default=None, help="postgresql://user@host:5432/db")
+    sync.add_argument("--once", action="store_true", help="one round, then exit")
+    sync.add_argument("--json", action="store_true", help="status as JSON")
+    sync.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
+
     shots = sub.add_parser("screenshots", help="render every pane to PNG files (offscreen)")
     shots.add_argument("directory", type=Path)
     shots.add_argument("--width", type=int, default=1400)
@@ -129,6 +141,55 @@ def _cmd_db(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
+def _cmd_sync(args: argparse.Namespace) -> int:
+    import dataclasses
+    import getpass
+    import time
+
+    from app.services.storage import open_database
+    from app.services.sync_service import PASSWORD_ENV, SyncService
+
+    db, _ = open_database(_url(args))
+    try:
+        service = SyncService(db)
+        if args.action == "status":
+            status = service.status()
+            if args.json:
+                print_json(dataclasses.asdict(status))
+            else:
+                state = f"connected to {status.server_url}" if status.connected else "not connected"
+                print(
+                    f"{state}; {status.pending_edits} edit(s) waiting, "
+                    f"{status.conflicts} conflict(s), last sync {status.last_sync or 'never'}"
+                )
+            return 0
+        if args.action == "connect":
+            if not args.url:
+                print("supportdesk: sync connect needs the server URL", file=sys.stderr)
+                return EXIT_USAGE
+            password = os.environ.get(PASSWORD_ENV)
+            if password is None and sys.stdin.isatty() and SyncService.needs_password(args.url):
+                password = getpass.getpass("Team server password: ")
+            report = service.connect(args.url, password)
+            print(f"Connected: uploaded {report.pushed}, downloaded {report.pulled} change(s).")
+            return 0
+        while True:
+            report = service.sync_once()
+            print(
+                f"Synced: sent {report.pushed}, received {report.pulled} change(s)."
+                + (
+                    " This computer's clock is off; stamps follow the server."
+                    if report.clock_flagged
+                    else ""
+                )
+            )
+            if args.once:
+                return 0
+            time.sleep(args.interval)
+    finally:
+        db.dispose()
+
+
 def _cmd_screenshots(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     url = _url(args, demo=args.database_url is None)
@@ -161,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "db":
             return _cmd_db(args)
+        if args.command == "sync":
+            return _cmd_sync(args)
         if args.command == "screenshots":
             return _cmd_screenshots(args)
         return _cmd_gui(args)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from app.data.engine import make_engine
 from app.data.migrate import include_object
@@ -35,11 +35,13 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 def run_migrations_online() -> None:
-    connectable = config.attributes.get("connection")
-    if connectable is not None:
-        _run(connectable)
+    given = config.attributes.get("connection")
+    if isinstance(given, Connection):
+        # The caller owns this connection and commits its transaction.
+        _run(given)
         return
-    engine: Engine | None = config.attributes.get("engine")
+    # pytest-alembic hands its engine over as "connection": treat it like our own "engine".
+    engine: Engine | None = given if isinstance(given, Engine) else config.attributes.get("engine")
     own = engine is None
     if engine is None:
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, inspect
 
 from app.data.database import Database
 from app.data.models import Base
-from app.errors import SchemaTooNewError
+from app.errors import CorruptDatabaseError, SchemaTooNewError
 from app.paths import migrations_dir
 
 
@@ -67,14 +67,68 @@ class PrepareReport:
         return self.from_revision != self.to_revision
 
 
-def check_not_newer(db: Database) -> str | None:
-    current = current_revision(db)
+def _refuse_foreign_or_newer(where: str, current: str | None, tables: set[str]) -> None:
+    if current is None and tables - {"alembic_version"}:
+        # Tables but no Alembic revision: another program's database. Creating our schema
+        # inside it would mix our tables into its data.
+        raise CorruptDatabaseError(
+            f"{where} is not a SupportDesk database (it holds another program's tables). "
+            "It was left untouched; choose another file or an empty database."
+        )
     if current is not None and current not in known_revisions():
         raise SchemaTooNewError(
-            f"This database ({db.display_url}) was upgraded by a newer SupportDesk "
+            f"This database ({where}) was upgraded by a newer SupportDesk "
             f"(schema {current}). Install the newer SupportDesk to open it; nothing was changed."
         )
+
+
+def check_not_newer(db: Database) -> str | None:
+    """The database's revision, after refusing one that is newer than us or not ours at all."""
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        tables = set(table_names(conn))
+    _refuse_foreign_or_newer(db.display_url, current, tables)
     return current
+
+
+def check_sqlite_file_first(db: Database) -> None:
+    """Refuse a newer or foreign SQLite file through a read-only connection of its own.
+
+    Runs before the engine's first connection, which switches a rollback-journal file to WAL
+    (a change to its header): a file we refuse must stay byte for byte as it was. A file this
+    probe cannot read is left to `Database.check_reachable`, which explains the damage in its
+    own words.
+    """
+    path = db.sqlite_path
+    if path is None or not path.is_file():
+        return
+    with path.open("rb") as fh:
+        header = fh.read(20)
+    # Only a rollback-journal file needs this (header bytes 18-19 are 1, WAL files have 2):
+    # opening a WAL file is no change, and a read-only reader would leave -wal/-shm behind.
+    if len(header) < 20 or header[:16] != b"SQLite format 3\x00" or header[18:20] != b"\x01\x01":
+        return
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return
+    try:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        row = (
+            con.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "alembic_version" in tables
+            else None
+        )
+    except sqlite3.Error:
+        return
+    finally:
+        con.close()
+    _refuse_foreign_or_newer(db.display_url, row[0] if row else None, tables)
 
 
 def backup_sqlite(db: Database, target_dir: Path, label: str) -> Path | None:
@@ -107,6 +161,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 def prepare(db: Database, backup_to: Path | None) -> PrepareReport:
     """Bring a database to the app's schema: refuse newer, back up, upgrade."""
+    check_sqlite_file_first(db)
     db.check_reachable()
     current = check_not_newer(db)
     head = head_revision()
@@ -127,9 +182,9 @@ def include_object(
         return True
     if type_ == "table" and (name.endswith("_fts") or "_fts_" in name):
         return False
-    if type_ == "column" and name == "search_tsv":
+    if type_ == "column" and name in ("search_tsv", "tx_xid"):
         return False
-    return not (type_ == "index" and name.endswith("_search_tsv"))
+    return not (type_ == "index" and name.endswith(("_search_tsv", "_tx_xid")))
 
 
 def schema_differences(db: Database) -> list[Any]:

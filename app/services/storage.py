@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from app import secrets
@@ -45,6 +44,7 @@ def open_database(
     try:
         if upgrade:
             return db, migrate.prepare(db, backup_dir())
+        migrate.check_sqlite_file_first(db)
         db.check_reachable()
         migrate.check_not_newer(db)
         return db, None
@@ -68,6 +68,7 @@ def schema_check(url: str) -> list[str]:
     """
     import tempfile
 
+    normalise_url(url)  # a mistyped URL is an error here too, not silently ignored
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Database(sqlite_url(Path(tmp) / "check.db"))
         try:
@@ -78,6 +79,10 @@ def schema_check(url: str) -> list[str]:
 
 
 def revisions(url: str) -> tuple[str | None, str]:
+    path = sqlite_file(url)
+    if path is not None and not path.exists() and path.parent.is_dir():
+        # Opening would create an empty file as a side effect of merely asking.
+        return None, migrate.head_revision()
     db, _ = open_database(url, upgrade=False)
     try:
         return migrate.current_revision(db), migrate.head_revision()
@@ -88,6 +93,9 @@ def revisions(url: str) -> tuple[str | None, str]:
 def backup(url: str, to: Path | None) -> Path:
     from app.errors import ValidationError
 
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise ValidationError(f"There is no database file at {path}; there is nothing to back up.")
     db, _ = open_database(url, upgrade=False)
     try:
         if db.sqlite_path is None:

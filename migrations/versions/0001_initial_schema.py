@@ -97,6 +97,51 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_organisations_name")),
     )
     op.create_table(
+        "sync_change_log",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_id", sa.Uuid(), nullable=False),
+        sa.Column("op", sa.String(length=8), nullable=False),
+        sa.Column("fields", sa.Text(), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("hlc", sa.String(length=64), nullable=False),
+        sa.Column("created_at", app.data.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_change_log")),
+    )
+    with op.batch_alter_table("sync_change_log", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_change_log_row", ["table_name", "row_id"], unique=False)
+
+    op.create_table(
+        "sync_conflicts",
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_id", sa.Uuid(), nullable=False),
+        sa.Column("field", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("winner_value", sa.Text(), nullable=False),
+        sa.Column("winner_hlc", sa.String(length=64), nullable=False),
+        sa.Column("winner_device", sa.String(length=64), nullable=False),
+        sa.Column("loser_value", sa.Text(), nullable=False),
+        sa.Column("loser_hlc", sa.String(length=64), nullable=False),
+        sa.Column("loser_device", sa.String(length=64), nullable=False),
+        sa.Column("resolved_at", app.data.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by", sa.Uuid(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", app.data.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.data.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.Uuid(), nullable=True),
+        sa.Column("hlc", sa.String(length=64), nullable=False),
+        sa.Column("deleted_at", app.data.base.UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_conflicts")),
+    )
+    with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_conflicts_row", ["table_name", "row_id"], unique=False)
+
+    op.create_table(
         "sync_outbox",
         sa.Column(
             "seq",
@@ -109,7 +154,28 @@ def upgrade() -> None:
         sa.Column("fields", sa.Text(), nullable=False),
         sa.Column("hlc", sa.String(length=64), nullable=False),
         sa.Column("created_at", app.data.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("op", sa.String(length=8), nullable=False),
+        sa.Column("bases", sa.Text(), nullable=False),
+        sa.Column("base_version", sa.BigInteger(), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("tx_id", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_sync_outbox")),
+        sqlite_autoincrement=True,
+    )
+    op.create_table(
+        "sync_peers",
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("schema_revision", sa.String(length=32), nullable=False),
+        sa.Column("updated_at", app.data.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("device_id", name=op.f("pk_sync_peers")),
+    )
+    op.create_table(
+        "sync_row_clocks",
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_id", sa.Uuid(), nullable=False),
+        sa.Column("clocks", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("table_name", "row_id", name=op.f("pk_sync_row_clocks")),
     )
     op.create_table(
         "sync_state",
@@ -813,7 +879,17 @@ def downgrade() -> None:
     op.drop_table("teams")
     op.drop_table("tags")
     op.drop_table("sync_state")
+    op.drop_table("sync_row_clocks")
+    op.drop_table("sync_peers")
     op.drop_table("sync_outbox")
+    with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_conflicts_row")
+
+    op.drop_table("sync_conflicts")
+    with op.batch_alter_table("sync_change_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_change_log_row")
+
+    op.drop_table("sync_change_log")
     op.drop_table("organisations")
     op.drop_table("device")
     op.drop_table("courses")

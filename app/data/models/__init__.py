@@ -11,6 +11,7 @@ from app.data.models.knowledge import (
 )
 from app.data.models.local import Device, OutboxEntry, SyncState
 from app.data.models.people import Contact, Organisation, Team, User, UserRole
+from app.data.models.sync import ChangeLogEntry, RowClock, SyncConflict, SyncPeer
 from app.data.models.tickets import (
     Attachment,
     BusinessCalendar,
@@ -42,6 +43,7 @@ __all__ = [
     "Base",
     "BusinessCalendar",
     "Certification",
+    "ChangeLogEntry",
     "Contact",
     "Course",
     "Device",
@@ -49,8 +51,11 @@ __all__ = [
     "Holiday",
     "Organisation",
     "OutboxEntry",
+    "RowClock",
     "SatisfactionRating",
     "SlaPolicy",
+    "SyncConflict",
+    "SyncPeer",
     "SyncState",
     "Tag",
     "Team",

@@ -25,9 +25,15 @@ class Device(Base):
 
 
 class OutboxEntry(Base):
-    """One local change waiting to reach the team server (see ARCHITECTURE.md)."""
+    """One local change waiting to reach the team server (see ARCHITECTURE.md).
+
+    Written by app/data/capture.py in the same transaction as the change. `seq` only grows
+    (AUTOINCREMENT: SQLite never reuses a number, even after the outbox empties), which is
+    what makes pushes idempotent on the server.
+    """
 
     __tablename__ = "sync_outbox"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -37,6 +43,15 @@ class OutboxEntry(Base):
     fields: Mapped[str] = mapped_column(Text)  # JSON object of changed fields
     hlc: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "insert" (every field) or "update" (changed fields only).
+    op: Mapped[str] = mapped_column(String(8), default="update")
+    # Server versions the edit was based on: JSON {field: version}; 0 = never seen.
+    bases: Mapped[str] = mapped_column(Text, default="{}")
+    # Highest server version of the row known when the edit was made.
+    base_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    # The local transaction: a push never splits one.
+    tx_id: Mapped[str] = mapped_column(String(32), default="")
 
 
 class SyncState(Base):

@@ -1,0 +1,217 @@
+"""Logging a new ticket: a short form, checked by the service, with messages in place."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import Channel, Priority
+from app.domain.permissions import Permission
+from app.domain.sla import SlaState
+from app.errors import SupportDeskError
+from app.services.ticket_service import ContactOption, TicketService
+from app.ui import theme
+
+#: How long typing in the requester field pauses before contacts are looked up.
+CONTACT_LOOKUP_MS = 200
+
+
+class NewTicketDialog(QDialog):
+    """Asks for a new ticket's details and creates it through `TicketService.create`.
+
+    Signals:
+        ticket_created(object, object): the new ticket's id and the `Changes` of the write.
+    """
+
+    ticket_created = Signal(object, object)
+
+    def __init__(self, tickets: TicketService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tickets = tickets
+        self._contacts: dict[str, ContactOption] = {}
+        self.setWindowTitle("New ticket")
+        self.setMinimumWidth(520)
+        self._build()
+        self._load_options()
+
+    def _build(self) -> None:
+        self.subject_edit = QLineEdit()
+        self.subject_edit.setPlaceholderText("A few words that say what is wrong")
+        self.subject_edit.setMaxLength(300)
+
+        self.requester_edit = QLineEdit()
+        self.requester_edit.setPlaceholderText("Type a name or email to search")
+        self.requester_edit.setClearButtonEnabled(True)
+        self._contact_names = QStringListModel(self)
+        self.completer = QCompleter(self._contact_names, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.requester_edit.setCompleter(self.completer)
+        self._lookup_timer = QTimer(self)
+        self._lookup_timer.setSingleShot(True)
+        self._lookup_timer.setInterval(CONTACT_LOOKUP_MS)
+
+        self.priority_combo = QComboBox()
+        for priority in Priority:
+            self.priority_combo.addItem(priority.label, priority)
+        self.priority_combo.setCurrentIndex(self.priority_combo.findData(Priority.NORMAL))
+        self.channel_combo = QComboBox()
+        for channel in Channel:
+            self.channel_combo.addItem(channel.label, channel)
+        self.channel_combo.setCurrentIndex(self.channel_combo.findData(Channel.PHONE))
+        self.category_combo = QComboBox()
+        self.category_combo.setEditable(True)
+        self.category_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        line = self.category_combo.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("e.g. Printing, Network, Accounts")
+        self.team_combo = QComboBox()
+        self.assignee_combo = QComboBox()
+        self.description_edit = QPlainTextEdit()
+        self.description_edit.setPlaceholderText(
+            "What happened, since when, what the requester already tried"
+        )
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("&Subject", self.subject_edit)
+        form.addRow("&Requester", self.requester_edit)
+        form.addRow("&Priority", self.priority_combo)
+        form.addRow("C&hannel", self.channel_combo)
+        form.addRow("Ca&tegory", self.category_combo)
+        form.addRow("Tea&m", self.team_combo)
+        form.addRow("&Assignee", self.assignee_combo)
+        form.addRow("&Description", self.description_edit)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        palette = QPalette(self.error_label.palette())
+        palette.setColor(QPalette.ColorRole.WindowText, theme.sla_colour(SlaState.BREACHED))
+        self.error_label.setPalette(palette)
+        self.error_label.setVisible(False)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Create ticket")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.requester_edit.textEdited.connect(self._on_requester_edit_text_edited)
+        self._lookup_timer.timeout.connect(self._on_lookup_timer_timeout)
+
+    def _load_options(self) -> None:
+        actor = self._tickets.actor
+        self.category_combo.addItem("")
+        self.category_combo.addItems(self._tickets.categories())
+        self.team_combo.addItem("No team", None)
+        for team in self._tickets.teams():
+            self.team_combo.addItem(team.name, team.id)
+        self.assignee_combo.addItem("Unassigned", None)
+        may_assign_others = actor.can(Permission.TICKET_ASSIGN_OTHERS)
+        for person in self._tickets.assignees():
+            if may_assign_others or person.id == actor.user_id:
+                self.assignee_combo.addItem(person.name, person.id)
+        self._remember_contacts(self._tickets.contacts("", 50))
+
+    def _remember_contacts(self, options: list[ContactOption]) -> None:
+        for option in options:
+            self._contacts[option.label] = option
+        self._contact_names.setStringList([o.label for o in options])
+
+    # --- reading the form ---
+
+    def requester(self) -> ContactOption | None:
+        """The chosen requester; a typed name or email that matches one contact counts too.
+
+        Raises:
+            ValueError: the text matches no contact, or more than one.
+        """
+        text = self.requester_edit.text().strip()
+        if not text:
+            return None
+        if text in self._contacts:
+            return self._contacts[text]
+        matches = self._tickets.contacts(text, 2)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise ValueError(
+                f"No requester matches “{text}”. Check the spelling or leave it empty."
+            )
+        raise ValueError(f"More than one requester matches “{text}”. Choose one from the list.")
+
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+
+    # --- slots ---
+
+    @Slot(str)
+    def _on_requester_edit_text_edited(self, _text: str) -> None:
+        self._lookup_timer.start()
+
+    @Slot()
+    def _on_lookup_timer_timeout(self) -> None:
+        try:
+            options = self._tickets.contacts(self.requester_edit.text(), 20)
+        except SupportDeskError as exc:
+            self.show_error(str(exc))
+            return
+        self._remember_contacts(options)
+        if options and self.requester_edit.hasFocus():
+            self.completer.complete()
+
+    def accept(self) -> None:
+        """Create the ticket; stay open with a message when something needs fixing."""
+        if not self.subject_edit.text().strip():
+            self.show_error("Enter a subject: a few words that say what is wrong.")
+            self.subject_edit.setFocus()
+            return
+        try:
+            requester = self.requester()
+        except ValueError as exc:
+            self.show_error(str(exc))
+            self.requester_edit.setFocus()
+            return
+        assignee: uuid.UUID | None = self.assignee_combo.currentData()
+        team: uuid.UUID | None = self.team_combo.currentData()
+        try:
+            ticket_id, changes = self._tickets.create(
+                self.subject_edit.text(),
+                self.description_edit.toPlainText(),
+                # Qt returns str-based enums as plain strings.
+                Priority(self.priority_combo.currentData()),
+                Channel(self.channel_combo.currentData()),
+                self.category_combo.currentText(),
+                requester.id if requester else None,
+                team,
+                assignee,
+            )
+        except (SupportDeskError, PermissionError) as exc:
+            self.show_error(str(exc))
+            return
+        self.show_error("")
+        self.ticket_created.emit(ticket_id, changes)
+        super().accept()
