@@ -17,12 +17,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.data import migrate  # noqa: E402
-from app.data.database import Database, sqlite_url  # noqa: E402
-from app.services.base import Principal  # noqa: E402
-from app.services.people_service import AuthService  # noqa: E402
-from app.services.registry import Services  # noqa: E402
-from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
+from app.data import migrate
+from app.data.database import Database, sqlite_url
+from app.services.base import Principal
+from app.services.people_service import AuthService
+from app.services.registry import Services
+from tests.helpers.memory_keyring import MemoryKeyring
 
 PG_ENV = "SUPPORTDESK_TEST_PG_URL"
 ADMIN_PASSWORD = "correct horse battery"

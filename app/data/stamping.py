@@ -31,5 +31,6 @@ def _stamp_replicated(session: Session, _ctx: Any, _instances: Any) -> None:
         # Persisted with the change, so the clock never goes backwards across restarts.
         session.execute(update(Device).values(last_hlc=clock.last.encode()))
 
+
 # Imported last: the change-capture listener (after_flush) sees what this one stamped.
 from app.data import capture as _capture  # noqa: E402, F401
