@@ -36,22 +36,43 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the demo database (built on first use) signed in as the demo administrator",
     )
+    # Also accepted after the subcommand (`supportdesk db upgrade --database-url URL`);
+    # SUPPRESS keeps a value given before the subcommand from being reset to None.
+    url_option = argparse.ArgumentParser(add_help=False)
+    url_option.add_argument("--database-url", metavar="URL", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="build a demo database")
+    demo = sub.add_parser("demo", parents=[url_option], help="build a demo database")
     demo.add_argument("--tickets", type=int, default=None, help="number of tickets (default 1500)")
     demo.add_argument("--force", action="store_true", help="replace an existing demo database")
 
-    db = sub.add_parser("db", help="database maintenance")
+    db = sub.add_parser("db", parents=[url_option], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_sub.add_parser("upgrade", help="back up (SQLite) and upgrade the schema to this version")
-    db_sub.add_parser("current", help="print the schema revision of the database")
-    db_sub.add_parser("check", help="check that the models and the migrations agree")
-    backup = db_sub.add_parser("backup", help="copy the SQLite database consistently")
+    db_sub.add_parser(
+        "upgrade",
+        parents=[url_option],
+        help="back up (SQLite) and upgrade the schema to this version",
+    )
+    db_sub.add_parser(
+        "current",
+        parents=[url_option],
+        help="print the schema revision of the database",
+    )
+    db_sub.add_parser(
+        "check",
+        parents=[url_option],
+        help="check that the models and the migrations agree",
+    )
+    backup = db_sub.add_parser(
+        "backup",
+        parents=[url_option],
+        help="copy the SQLite database consistently",
+    )
     backup.add_argument("--to", type=Path, default=None, help="folder (default: backups folder)")
 
     sync = sub.add_parser(
         "sync",
+        parents=[url_option],
         help="replicate with the team server",
         description="'sync connect URL' once, then 'sync --once' (or 'sync' to keep syncing); "
         "'sync status [--json]' shows pending edits, conflicts and the last sync.",
@@ -62,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true", help="status as JSON")
     sync.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
 
-    shots = sub.add_parser("screenshots", help="render every pane to PNG files (offscreen)")
+    shots = sub.add_parser(
+        "screenshots", parents=[url_option], help="render every pane to PNG files (offscreen)"
+    )
     shots.add_argument("directory", type=Path)
     shots.add_argument("--width", type=int, default=1400)
     shots.add_argument("--height", type=int, default=860)

@@ -216,3 +216,12 @@ def test_console_script_entry_point() -> None:
     assert bad.returncode == 1
     assert bad.stderr.startswith("supportdesk: ")
     assert bad.stderr.count("\n") == 1
+
+
+def test_database_url_is_accepted_after_the_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "after.db"
+    assert main(["db", "upgrade", "--database-url", f"sqlite:///{target.as_posix()}"]) == 0
+    assert target.exists()
+    assert "Upgraded" in capsys.readouterr().out
