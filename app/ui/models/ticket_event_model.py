@@ -27,7 +27,8 @@ def headline(event: TicketEventView) -> str:
     who = event.author_name or "Someone"
     kind = event.kind
     if kind is TicketEventKind.CREATED:
-        return f"{who} logged the ticket"
+        # No author: the ticket arrived by itself (mail intake, monitoring alert, import).
+        return f"{who} logged the ticket" if event.author_name else "Ticket received"
     if kind is TicketEventKind.REPLY:
         return f"{who} replied to the requester"
     if kind is TicketEventKind.NOTE:
