@@ -15,9 +15,9 @@ from app.services.base import Principal
 from app.services.registry import Services
 from app.ui import theme
 from app.ui.admin.admin_pane import AdminPane
-from app.ui.admin.form_dialog import FormDialog
 from app.ui.admin.person_dialog import PersonDialog
 from app.ui.admin.roles_dialog import RolesDialog
+from app.ui.form_dialog import FormDialog
 from app.ui.models.audit_model import AuditModel
 from app.ui.models.people_model import PeopleModel
 from app.ui.models.roles import ROW_ROLE

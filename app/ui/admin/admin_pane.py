@@ -26,10 +26,10 @@ from app.errors import SupportDeskError
 from app.services.base import Area, Changes
 from app.services.people_service import AuditRow, PersonView, TeamView
 from app.services.registry import Services
-from app.ui.admin.form_dialog import FormDialog
 from app.ui.admin.password_dialog import PasswordDialog
 from app.ui.admin.person_dialog import PersonDialog, PersonForm
 from app.ui.admin.roles_dialog import RolesDialog
+from app.ui.form_dialog import FormDialog
 from app.ui.icons import icon
 from app.ui.models.audit_model import COLUMNS as AUDIT_COLUMNS
 from app.ui.models.audit_model import AuditModel

@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from app.services.people_service import PersonView
-from app.ui.admin.form_dialog import FormDialog
+from app.ui.form_dialog import FormDialog
 
 
 class PasswordDialog(FormDialog):
     """New password typed twice; `submitted` carries it as a str."""
 
     def __init__(self, person: PersonView, parent: QWidget | None = None) -> None:
-        super().__init__(f"New password for {person.full_name}", parent)
+        super().__init__(f"New password for {person.full_name}", parent=parent)
         self.person = person
         note = QLabel("This also unlocks the account. Tell the person the new password in person.")
         note.setWordWrap(True)

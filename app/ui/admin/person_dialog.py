@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from app.domain.enums import Role
 from app.services.people_service import PersonView, TeamView
-from app.ui.admin.form_dialog import FormDialog, RoleChecks
+from app.ui.admin.form_dialog import RoleChecks
+from app.ui.form_dialog import FormDialog
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class PersonDialog(FormDialog):
         person: PersonView | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("New person" if person is None else f"Edit {person.full_name}", parent)
+        super().__init__(
+            "New person" if person is None else f"Edit {person.full_name}", parent=parent
+        )
         self.person = person
         self.full_name_edit = QLineEdit(person.full_name if person else "")
         self.username_edit = QLineEdit(person.username if person else "")

@@ -6,14 +6,15 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from app.domain.enums import Role
 from app.services.people_service import PersonView
-from app.ui.admin.form_dialog import FormDialog, RoleChecks
+from app.ui.admin.form_dialog import RoleChecks
+from app.ui.form_dialog import FormDialog
 
 
 class RolesDialog(FormDialog):
     """Role check boxes for one person; `submitted` carries the chosen frozenset of roles."""
 
     def __init__(self, person: PersonView, parent: QWidget | None = None) -> None:
-        super().__init__(f"Roles of {person.full_name}", parent)
+        super().__init__(f"Roles of {person.full_name}", parent=parent)
         self.person = person
         note = QLabel("The change takes effect the next time the person signs in.")
         note.setWordWrap(True)

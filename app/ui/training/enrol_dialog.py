@@ -8,11 +8,11 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Slot
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QWidget
 
 from app.services.training_service import PersonOption, SessionRow
+from app.ui.form_dialog import FormDialog
 from app.ui.models.training_models import PeopleChoiceModel, date_text
-from app.ui.training.form_dialog import TrainingFormDialog
 
 
-class EnrolDialog(TrainingFormDialog):
+class EnrolDialog(FormDialog):
     """Collects the people to enrol in one session; `values()` is their ids."""
 
     def __init__(
@@ -22,7 +22,7 @@ class EnrolDialog(TrainingFormDialog):
         already: set[uuid.UUID],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Enrol people", "Enrol", parent)
+        super().__init__("Enrol people", "Enrol", parent=parent)
         self._session = session
         self.resize(420, 480)
         heading = QLabel(f"{session.course_title}, {date_text(session.starts_at)}")

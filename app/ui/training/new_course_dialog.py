@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QSpinBox, QWidget
 
-from app.ui.training.form_dialog import TrainingFormDialog
+from app.ui.form_dialog import FormDialog
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,11 @@ class CourseForm:
     certification_months: int
 
 
-class NewCourseDialog(TrainingFormDialog):
+class NewCourseDialog(FormDialog):
     """Collects a new course; the pane saves it through the training service."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("New course", "Create course", parent)
+        super().__init__("New course", "Create course", parent=parent)
         self.code_edit = QLineEdit()
         self.code_edit.setMaxLength(32)
         self.code_edit.setPlaceholderText("A short code, e.g. NET-101")

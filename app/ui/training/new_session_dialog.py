@@ -10,7 +10,7 @@ from PySide6.QtCore import QDateTime, QTime, Slot
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QLineEdit, QSpinBox, QWidget
 
 from app.services.training_service import CourseRow, PersonOption
-from app.ui.training.form_dialog import TrainingFormDialog, index_of_data
+from app.ui.form_dialog import FormDialog, index_of_data
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def from_qdatetime(value: QDateTime) -> datetime:
     return datetime.fromtimestamp(value.toSecsSinceEpoch(), UTC)
 
 
-class NewSessionDialog(TrainingFormDialog):
+class NewSessionDialog(FormDialog):
     """Collects a new session; the length defaults from the chosen course."""
 
     def __init__(
@@ -43,7 +43,7 @@ class NewSessionDialog(TrainingFormDialog):
         course_id: uuid.UUID | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("New session", "Schedule session", parent)
+        super().__init__("New session", "Schedule session", parent=parent)
         self._courses = {c.id: c for c in courses}
         self.course_combo = QComboBox()
         for course in courses:

@@ -28,6 +28,7 @@ from app.errors import SupportDeskError
 from app.services.base import Area, Changes
 from app.services.registry import Services
 from app.services.training_service import CourseRow, SessionRow, When
+from app.ui.form_dialog import FormDialog, index_of_data
 from app.ui.icons import icon
 from app.ui.models.training_models import (
     RosterModel,
@@ -39,7 +40,6 @@ from app.ui.models.training_models import (
 from app.ui.pane import Pane
 from app.ui.signals import AppSignals
 from app.ui.training.enrol_dialog import EnrolDialog
-from app.ui.training.form_dialog import TrainingFormDialog, index_of_data
 from app.ui.training.new_course_dialog import CourseForm, NewCourseDialog
 from app.ui.training.new_session_dialog import NewSessionDialog, SessionForm
 from app.ui.worker import TaskRunner
@@ -75,7 +75,7 @@ class TrainingPane(Pane):
         self._courses: list[CourseRow] = []
         self._selected_id: uuid.UUID | None = None
         self._sort: tuple[str, bool] | None = None
-        self.dialog: TrainingFormDialog | None = None
+        self.dialog: FormDialog | None = None
         self._build()
 
     # --- layout -------------------------------------------------------------------------
@@ -362,13 +362,13 @@ class TrainingPane(Pane):
         self.signals.changed.emit(changes)
         self.signals.status_message.emit(message)
 
-    def _open(self, dialog: TrainingFormDialog, save: Any) -> None:
+    def _open(self, dialog: FormDialog, save: Any) -> None:
         self.dialog = dialog
         dialog.submitted.connect(save)
         dialog.finished.connect(self._on_dialog_finished)
         dialog.open()
 
-    def _save_in(self, dialog: TrainingFormDialog, action: Any) -> None:
+    def _save_in(self, dialog: FormDialog, action: Any) -> None:
         """Run `action()`; close the dialog on success, show the refusal in it otherwise."""
         try:
             action()

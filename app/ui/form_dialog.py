@@ -1,7 +1,8 @@
-"""Base of the Training dialogs: a form whose OK hands the values to the pane to save.
+"""The base of the panes' form dialogs: OK hands the values to the pane, which saves them.
 
-The dialog stays open while the pane saves and shows the service's refusal in place (a code
-already taken, an end before the start), so the user can correct it and try again.
+The dialog stays open while the pane saves (possibly on the task runner: hashing a password
+takes a moment) and shows the service's refusal in place (a user name or course code already
+taken, an end before the start), so the user can correct it and try again.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def index_of_data(combo: QComboBox, value: object) -> int:
     return -1
 
 
-class TrainingFormDialog(QDialog):
+class FormDialog(QDialog):
     """A form with an OK button named for what it does, Cancel, and a line for problems.
 
     Signals:
@@ -42,7 +43,7 @@ class TrainingFormDialog(QDialog):
 
     submitted = Signal(object)
 
-    def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, ok_text: str = "OK", *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setModal(True)
@@ -71,9 +72,13 @@ class TrainingFormDialog(QDialog):
         raise NotImplementedError
 
     def show_problem(self, text: str) -> None:
-        self.ok_button.setEnabled(True)
+        self.set_busy(False)
         self.problem_label.setText(text)
         self.problem_label.show()
+
+    def set_busy(self, busy: bool) -> None:
+        self.ok_button.setEnabled(not busy)
+        self.ok_button.setText("Saving…" if busy else self._ok_text)
 
     @Slot()
     def _on_buttons_accepted(self) -> None:
@@ -83,4 +88,5 @@ class TrainingFormDialog(QDialog):
             self.show_problem(str(exc))
             return
         self.problem_label.hide()
+        self.set_busy(True)
         self.submitted.emit(values)
