@@ -48,7 +48,11 @@ def test_pulled_stamps_advance_the_clock(make_desktop: Desktop, server: Database
     a.clock = HybridLogicalClock(a.device_id, a.clock.last if a.clock else None, wall=lambda: ahead)
     theirs = _stamp_of_new_contact(a)
     ea.push(ea.check_schema())
-    eb.pull()
+    # The pull reads only below the oldest running transaction on the whole server, so a
+    # transaction of a parallel test may hold the change back for a moment: pull until it comes.
+    deadline = time.monotonic() + 30
+    while eb.pull() == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert _stamp_of_new_contact(b) > theirs  # a later edit on b orders after what it saw
 
 

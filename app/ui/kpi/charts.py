@@ -78,8 +78,8 @@ def _no_data(ax: Axes) -> None:
     )
 
 
-def _legend(ax: Axes) -> None:
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+def _legend(ax: Axes, *, at_bottom: bool = False) -> None:
+    ax.legend(loc="lower left" if at_bottom else "upper left", fontsize="small", frameon=False)
 
 
 def draw_opened_resolved(ax: Axes, series: OpenedResolvedSeries) -> None:
@@ -119,7 +119,7 @@ def draw_backlog(ax: Axes, series: BacklogSeries) -> None:
 
 def draw_response_times(ax: Axes, series: ResponseTimesSeries) -> None:
     """Two lines: median business hours to first response and to resolution."""
-    _start(ax, "Median time to first response and to resolution")
+    _start(ax, "Median response and resolution time")
     if not series.has_data:
         _no_data(ax)
         return
@@ -181,7 +181,7 @@ def draw_sla_compliance(ax: Axes, series: SlaComplianceSeries) -> None:
     ax.set_xlabel("Week starting")
     ax.set_ylabel("Within target (%)")
     ax.set_ylim(0, 105)
-    _legend(ax)
+    _legend(ax, at_bottom=True)  # the lines run near the top; the bottom is empty
 
 
 def draw_satisfaction(ax: Axes, series: SatisfactionSeries) -> None:

@@ -112,6 +112,11 @@ class KpiTile(QFrame):
         self.value_label.setFont(font)
         self.caption_label = QLabel(caption)
         self.caption_label.setWordWrap(True)
+        # A wrapped label under-reports its height to a fixed-height card; reserve three lines
+        # so captions such as "Past their resolution target" are never cut off.
+        lines = self.caption_label.fontMetrics().lineSpacing() * 3
+        self.caption_label.setMinimumHeight(lines)
+        self.caption_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value_label)
         layout.addWidget(self.caption_label)
 
