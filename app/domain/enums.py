@@ -73,6 +73,19 @@ class TicketEventKind(StrEnum):
     ASSIGNMENT = "assignment"
     SLA_BREACH = "sla_breach"
     RATING = "rating"
+    TEAM = "team"
+    ESCALATION = "escalation"
+    CATEGORY = "category"
+    CHANNEL = "channel"
+    TAGS = "tags"
+    SLA_PAUSED = "sla_pause"
+    SLA_RESUMED = "sla_resume"
+    ATTACHMENT = "attachment"
+    TIME_ENTRY = "time_entry"
+    ARTICLE = "article"
+    MERGED = "merged"
+    LINKED = "linked"
+    REQUESTER = "requester"
 
     @property
     def label(self) -> str:
@@ -81,6 +94,19 @@ class TicketEventKind(StrEnum):
             "sla_breach": "SLA breached",
             "assignment": "Assigned",
             "created": "Created",
+            "team": "Team changed",
+            "escalation": "Escalated",
+            "category": "Category changed",
+            "channel": "Channel changed",
+            "tags": "Tags changed",
+            "sla_pause": "SLA clock paused",
+            "sla_resume": "SLA clock resumed",
+            "attachment": "Attachment added",
+            "time_entry": "Time logged",
+            "article": "Knowledge-base article linked",
+            "merged": "Merged",
+            "linked": "Linked",
+            "requester": "Requester changed",
         }.get(self.value, self.value.capitalize())
 
 

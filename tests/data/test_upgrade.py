@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,15 +29,17 @@ def _database_at_0001(path: Path) -> None:
         contact = Contact(full_name="Pat Requester", organisation_id=org.id)
         session.add(contact)
         session.flush()
-        session.add(
-            Ticket(
-                number="OLD-1",
-                subject="Printer jams on the third floor",
-                description="Paper tray two",
-                priority=Priority.HIGH,
-                requester_id=contact.id,
-                opened_at=datetime(2026, 1, 5, 9, 30, tzinfo=UTC),
-            )
+        # Raw SQL: the mapped Ticket has columns that revision 0001 does not.
+        session.execute(
+            text(
+                "INSERT INTO tickets (id, number, subject, description, status, priority, "
+                "channel, category, requester_id, opened_at, sla_breached, created_at, "
+                "updated_at, hlc) VALUES (:id, 'OLD-1', 'Printer jams on the third floor', "
+                "'Paper tray two', 'new', 'high', 'email', '', :requester, "
+                "'2026-01-05 09:30:00.000000', 0, '2026-01-05 09:30:00.000000', "
+                "'2026-01-05 09:30:00.000000', '')"
+            ),
+            {"id": uuid.uuid4().hex, "requester": contact.id.hex},
         )
     assert migrate.current_revision(db) == "0001"
     db.dispose()

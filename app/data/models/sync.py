@@ -71,6 +71,11 @@ class SyncPeer(Base):
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     schema_revision: Mapped[str] = mapped_column(String(32), default="")
+    # Ticket-number prefix the server gave this desktop (unique across the team).
+    prefix: Mapped[str | None] = mapped_column(String(8), default=None, unique=True)
+    # Pull cursor the desktop last reported: tombstones below every active cursor can go.
+    pulled_xid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    pulled_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -94,5 +99,7 @@ class SyncConflict(Replicated, Base):
     loser_value: Mapped[str] = mapped_column(Text, default="null")  # JSON
     loser_hlc: Mapped[str] = mapped_column(String(64), default="")
     loser_device: Mapped[str] = mapped_column(String(64), default="")
+    # The value both edits started from (JSON), when the server still knows it.
+    base_value: Mapped[str] = mapped_column(Text, default="null", server_default="null")
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(default=None)

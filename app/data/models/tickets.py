@@ -12,13 +12,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.data.base import Base, Replicated, str_enum
+from app.data.base import Base, Replicated, str_enum, utcnow
 from app.domain.enums import Channel, Priority, TicketEventKind, TicketStatus
 
 
@@ -100,6 +101,15 @@ class Ticket(Replicated, Base):
     first_response_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     resolution_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Escalation tier: 1 = first line, 2 = second line, 3 = specialists/vendor.
+    tier: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Set while the SLA clock is paused (waiting on the requester); due times shift on resume.
+    sla_paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Business minutes the clock has been paused in total (reported on the SLA timeline).
+    sla_paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A merged duplicate points at the ticket that carries on the work (also a TicketLink of
+    # kind "duplicate"). No foreign key: SQLite cannot add one without rebuilding `tickets`.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
 
 
 class TicketEvent(Replicated, Base):
@@ -142,6 +152,69 @@ class Attachment(Replicated, Base):
     media_type: Mapped[str] = mapped_column(String(127), default="application/octet-stream")
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class AttachmentBlob(Base):
+    """The bytes of an attachment, stored once per SHA-256 (local file and team server alike).
+
+    Not a replicated row: sync sends a blob only when the other side lacks that hash.
+    """
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketLink(Replicated, Base):
+    """Two related tickets ("related"), or a duplicate merged into another ("duplicate")."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "other_ticket_id", name="uq_ticket_links_pair"),
+    )
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"))
+    other_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="related")
+
+
+class TimeEntry(Replicated, Base):
+    """Time a person spent on a ticket."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (CheckConstraint("minutes > 0", name="minutes_positive"),)
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    worked_on: Mapped[str] = mapped_column(String(10))  # ISO date
+
+
+class CannedResponse(Replicated, Base):
+    """A reusable reply with placeholders such as {requester.name} or {ticket.number}."""
+
+    __tablename__ = "canned_responses"
+
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # None: shared with the whole team; otherwise only its owner sees it.
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class SavedView(Replicated, Base):
+    """A named ticket filter shown with its count ("My open", "Due soon", ...)."""
+
+    __tablename__ = "saved_views"
+
+    name: Mapped[str] = mapped_column(String(120))
+    # None: a team-wide view; otherwise a personal one.
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    filter_json: Mapped[str] = mapped_column(Text, default="{}")
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SatisfactionRating(Replicated, Base):
