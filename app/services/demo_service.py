@@ -10,6 +10,8 @@ Rows are written in bulk through `app.data.repos.demo` (one transaction per step
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import math
 import random
 import time
@@ -405,6 +407,45 @@ _WEEKEND_HOUR_LOAD = [0.3] * 7 + [1.0] * 14 + [0.3] * 3
 
 _FR_LATE = {Priority.URGENT: 0.13, Priority.HIGH: 0.11, Priority.NORMAL: 0.09, Priority.LOW: 0.08}
 
+_CANNED = [
+    (
+        "Acknowledge — looking into it",
+        "Hi {requester.first_name},\n\nThanks for getting in touch. I'm looking into "
+        "{ticket.number} now and will update you within the hour.\n\n{agent.name}\nIT Service Desk",
+    ),
+    (
+        "Ask for a screenshot",
+        "Hi {requester.first_name},\n\nCould you send me a screenshot of the error message "
+        "the next time you see it? Reply to this message and attach it.\n\n{agent.name}",
+    ),
+    (
+        "Remote session",
+        "Hi {requester.first_name},\n\nI'd like to connect to your computer to take a look. "
+        "When would suit you today? It takes about 15 minutes.\n\n{agent.name}",
+    ),
+    (
+        "Password reset done",
+        "Hi {requester.first_name},\n\nYour password has been reset. You will be asked to "
+        "choose a new one when you next sign in.\n\n{agent.name}",
+    ),
+    (
+        "Resolved — please confirm",
+        "Hi {requester.first_name},\n\nI believe {ticket.number} is fixed. If anything still "
+        "isn't right, just reply and the ticket reopens.\n\n{agent.name}\nIT Service Desk",
+    ),
+    (
+        "Escalated to second line",
+        "Hi {requester.first_name},\n\nI've passed {ticket.number} to our specialist team; "
+        "they will contact you directly.\n\n{agent.name}",
+    ),
+    (
+        "Known outage",
+        "Hi {requester.first_name},\n\nWe're aware of a problem affecting several people at "
+        "{organisation.name} and are working on it. I'll update you as soon as it's fixed."
+        "\n\n{agent.name}",
+    ),
+]
+
 _COURSES = [
     (
         "SD-101",
@@ -630,6 +671,10 @@ class _TicketPlan:
     events: list[tuple[datetime, TicketEventKind, uuid.UUID | None, str, bool, str, str]]
     tags: tuple[str, ...]
     logged_by: _Staff | None
+    # (worked at, who, minutes, note)
+    time: list[tuple[datetime, uuid.UUID, int, str]] = field(default_factory=list)
+    # (added at, who, file name, bytes)
+    files: list[tuple[datetime, uuid.UUID | None, str, bytes]] = field(default_factory=list)
 
 
 class _DemoBuilder:
@@ -1088,6 +1133,33 @@ class _DemoBuilder:
                         }
                     )
         self._insert(session, m.SatisfactionRating, ratings)
+        self._insert(
+            session,
+            m.TimeEntry,
+            (
+                {
+                    "ticket_id": p.row["id"],
+                    "user_id": who,
+                    "minutes": minutes,
+                    "note": note,
+                    "worked_on": at.astimezone(self.zone).date().isoformat(),
+                    "created_at": at,
+                    "updated_by": who,
+                }
+                for p in plans
+                for at, who, minutes, note in p.time
+            ),
+        )
+        self._attachments_step(session, plans)
+        self._links_step(session, plans)
+        self._insert(
+            session,
+            m.CannedResponse,
+            (
+                {"title": title, "body": body, "created_at": self._days_ago(300)}
+                for title, body in _CANNED
+            ),
+        )
         # Staff-logged tickets of the last four months appear in the audit log.
         since = self._days_ago(120)
         for p in plans:
@@ -1100,6 +1172,69 @@ class _DemoBuilder:
                     p.row["id"],
                     f"{p.row['number']}: {p.row['subject']}",
                 )
+
+    def _attachments_step(self, session: Session, plans: list[_TicketPlan]) -> None:
+        blobs: dict[str, bytes] = {}
+        rows = []
+        for p in plans:
+            for at, who, name, data in p.files:
+                digest = hashlib.sha256(data).hexdigest()
+                blobs[digest] = data
+                rows.append(
+                    {
+                        "ticket_id": p.row["id"],
+                        "filename": name,
+                        "media_type": "text/plain",
+                        "size_bytes": len(data),
+                        "sha256": digest,
+                        "created_at": at,
+                        "updated_by": who,
+                    }
+                )
+        self._insert(
+            session,
+            m.AttachmentBlob,
+            (
+                {"sha256": d, "size_bytes": len(b), "data": b, "created_at": self.now}
+                for d, b in blobs.items()
+            ),
+        )
+        self._insert(session, m.Attachment, rows)
+
+    def _links_step(self, session: Session, plans: list[_TicketPlan]) -> None:
+        """Outages bring several tickets about one fault: link those of the same week."""
+        by_day: dict[tuple[str, tuple[int, int]], list[_TicketPlan]] = {}
+        for p in plans:
+            if {"outage", "incident", "network", "email"} & set(p.tags):
+                year, week, _ = p.row["opened_at"].isocalendar()
+                key = (p.row["category"], (year, week))
+                by_day.setdefault(key, []).append(p)
+        rows, events = [], []
+        for group in by_day.values():
+            for a, b in itertools.pairwise(group[:4]):
+                at = max(a.row["opened_at"], b.row["opened_at"]) + timedelta(minutes=20)
+                if at > self.now:
+                    continue
+                rows.append(
+                    {
+                        "ticket_id": a.row["id"],
+                        "other_ticket_id": b.row["id"],
+                        "kind": "related",
+                        "created_at": at,
+                    }
+                )
+                for this, other in ((a, b), (b, a)):
+                    events.append(
+                        {
+                            "ticket_id": this.row["id"],
+                            "kind": TicketEventKind.LINKED,
+                            "body": f"Related to {other.row['number']}",
+                            "new_value": other.row["number"],
+                            "created_at": at,
+                        }
+                    )
+        self._insert(session, m.TicketLink, rows)
+        self._insert(session, m.TicketEvent, events)
 
     def _plan_ticket(
         self,
@@ -1159,6 +1294,8 @@ class _DemoBuilder:
             escalated_to = _ESCALATE_TO[category]
         first_tech = self._pick_tech(team, opened)
         final_team = escalated_to or team
+        # Second line; now and then the specialists hand it on to a vendor (third line).
+        tier = (3 if rng.random() < 0.12 else 2) if escalated_to else 1
         final_tech = self._pick_tech(final_team, opened) if escalated_to else first_tech
         logged_by: _Staff | None = None
         if channel in (Channel.PHONE, Channel.WALK_IN):
@@ -1205,7 +1342,7 @@ class _DemoBuilder:
         if not responded:
             status = TicketStatus.NEW
             # Nobody has looked at it yet, so nobody has escalated it either.
-            escalated_to, final_team, final_tech = None, team, first_tech
+            escalated_to, final_team, final_tech, tier = None, team, first_tech, 1
         elif active:
             status = rng.choices(
                 [TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD],
@@ -1236,6 +1373,9 @@ class _DemoBuilder:
 
         # The timeline.
         ticket_id = new_id()
+        paused_at: datetime | None = None
+        paused_minutes = 0
+        files: list[tuple[datetime, uuid.UUID | None, str, bytes]] = []
         events: list[tuple[datetime, TicketEventKind, uuid.UUID | None, str, bool, str, str]] = []
 
         def add(
@@ -1283,7 +1423,15 @@ class _DemoBuilder:
             current = first_tech
             if escalated_to is not None:
                 at = fr_at + span * rng.uniform(0.08, 0.18)
-                add(at, TicketEventKind.NOTE, first_tech, rng.choice(self.phrases["escalation"]))
+                reason = rng.choice(self.phrases["escalation"])
+                add(at, TicketEventKind.ESCALATION, first_tech, reason, old="1", new=str(tier))
+                add(
+                    at + timedelta(seconds=20),
+                    TicketEventKind.TEAM,
+                    first_tech,
+                    old=_TEAMS[team][0],
+                    new=_TEAMS[final_team][0],
+                )
                 add(
                     at + timedelta(seconds=30),
                     TicketEventKind.ASSIGNMENT,
@@ -1317,6 +1465,13 @@ class _DemoBuilder:
                     old=TicketStatus.OPEN.value,
                     new=TicketStatus.PENDING.value,
                 )
+                add(
+                    at + timedelta(seconds=1, microseconds=1),
+                    TicketEventKind.SLA_PAUSED,
+                    current,
+                    "Waiting on the requester",
+                )
+                paused_at = at + timedelta(seconds=1)
             elif status is TicketStatus.ON_HOLD:
                 at = fr_at + span * rng.uniform(0.3, 0.9)
                 add(at, TicketEventKind.NOTE, current, rng.choice(self.phrases["on_hold"]))
@@ -1353,12 +1508,31 @@ class _DemoBuilder:
                     True,
                 )
                 add(
+                    ask + timedelta(seconds=1, microseconds=1),
+                    TicketEventKind.SLA_PAUSED,
+                    current,
+                    "Waiting on the requester",
+                )
+                add(
                     back + timedelta(seconds=1),
                     TicketEventKind.STATUS,
                     None,
                     old=TicketStatus.PENDING.value,
                     new=TicketStatus.OPEN.value,
                 )
+                # The clock stood still while the requester had the ball: due times move on.
+                paused_minutes = round(sla.business_minutes_between(ask, back, cal))
+                if paused_minutes > 0:
+                    res_due = sla.add_business_minutes(res_due, paused_minutes, cal)
+                    res_breached = (res_at > res_due) if resolved else now > res_due
+                add(
+                    back + timedelta(seconds=1, microseconds=1),
+                    TicketEventKind.SLA_RESUMED,
+                    None,
+                    f"Requester replied; due times moved on {paused_minutes} business minutes",
+                )
+                if requester is not None and rng.random() < 0.35:
+                    files.append((back, None, "screenshot-notes.txt", self._file(rng, ticket_id)))
             if resolved:
                 fix = rng.choice(self.fixes[category])
                 add(
@@ -1421,6 +1595,18 @@ class _DemoBuilder:
                 )
         if resolved and template.article and rng.random() < 0.35:
             self.link_candidates.setdefault(template.article, []).append((ticket_id, res_at))
+        time_log: list[tuple[datetime, uuid.UUID, int, str]] = []
+        if responded:
+            worker = final_tech if escalated_to else first_tech
+            for _ in range(rng.choice([1, 1, 2, 3] if resolved else [0, 1, 1, 2])):
+                at = min(now, fr_at + (((res_at if resolved else now) - fr_at) * rng.random()))
+                minutes = rng.choice([5, 10, 15, 15, 20, 30, 30, 45, 60, 90])
+                time_log.append((at, worker.id, minutes, rng.choice(self.phrases["note"])))
+        if channel is Channel.MONITORING and rng.random() < 0.5:
+            at = opened + timedelta(seconds=2)
+            files.append((at, None, "alert-details.log", self._file(rng, ticket_id)))
+        for at, who_id, name, _data in files:
+            events.append((at, TicketEventKind.ATTACHMENT, who_id, name, False, "", name))
         events.sort(key=lambda e: e[0])
 
         if channel in (Channel.EMAIL, Channel.PORTAL) and requester is not None:
@@ -1457,11 +1643,22 @@ class _DemoBuilder:
             "first_response_minutes": first_response_minutes,
             "resolution_minutes": resolution_minutes,
             "sla_breached": fr_breached or res_breached,
+            "tier": tier,
+            "sla_paused_at": paused_at,
+            "sla_paused_minutes": paused_minutes,
             "created_at": opened,
             "updated_at": events[-1][0],
             "updated_by": (logged_by or assignee or first_tech).id,
         }
-        return _TicketPlan(row, events, tuple(sorted(tags)), logged_by)
+        return _TicketPlan(row, events, tuple(sorted(tags)), logged_by, time_log, files)
+
+    def _file(self, rng: random.Random, ticket_id: uuid.UUID) -> bytes:
+        """A small, plausible text attachment (a log excerpt) unique to the ticket."""
+        lines = [f"# Collected for ticket {ticket_id.hex[:8]}"]
+        for i in range(rng.randint(6, 30)):
+            level = rng.choice(["INFO", "INFO", "WARN", "ERROR"])
+            lines.append(f"{i:04d} {level} service responded in {rng.randint(3, 4000)} ms")
+        return ("\n".join(lines) + "\n").encode()
 
     # -- step 5: knowledge base --
 

@@ -263,6 +263,44 @@ def test_demo_is_coherent(any_db: Database) -> None:
     assert {Role.ADMIN, Role.SUPERVISOR} <= principal.roles
 
 
+def test_demo_shows_the_depth_of_a_ticket(db: Database) -> None:
+    """Escalation tiers, SLA pauses, time, attachments, links and canned replies all appear."""
+    build_demo(db, tickets=600, seed=5, now=NOW)
+    tiers = dict(_rows(db, "SELECT tier, count(*) FROM tickets GROUP BY tier"))
+    assert tiers[1] > tiers.get(2, 0) > 0
+    # Every escalated ticket says so on its timeline, with a reason.
+    assert (
+        _scalar(
+            db,
+            "SELECT count(*) FROM tickets t WHERE tier > 1 AND NOT EXISTS (SELECT 1 FROM "
+            "ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'escalation' AND e.body <> '')",
+        )
+        == 0
+    )
+    # A ticket waiting on its requester has its clock paused; pauses are followed by resumes.
+    assert (
+        _scalar(
+            db,
+            "SELECT count(*) FROM tickets WHERE status = 'pending' AND sla_paused_at IS NULL",
+        )
+        == 0
+    )
+    assert _scalar(db, "SELECT count(*) FROM ticket_events WHERE kind = 'sla_resume'") > 0
+    assert _scalar(db, "SELECT count(*) FROM time_entries") > 300
+    # Attachments point at stored bytes of the right size.
+    assert _scalar(db, "SELECT count(*) FROM attachments") > 0
+    assert (
+        _scalar(
+            db,
+            "SELECT count(*) FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256 "
+            "WHERE b.sha256 IS NULL OR b.size_bytes <> a.size_bytes",
+        )
+        == 0
+    )
+    assert _scalar(db, "SELECT count(*) FROM canned_responses") >= 5
+    assert _scalar(db, "SELECT count(*) FROM ticket_links") > 0
+
+
 def test_same_seed_same_demo(db: Database, sqlite_template: Path, tmp_path: Path) -> None:
     other_path = tmp_path / "other.db"
     other_path.write_bytes(sqlite_template.read_bytes())
