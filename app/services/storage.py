@@ -9,6 +9,7 @@ from app import secrets
 from app.data import migrate
 from app.data.database import Database, sqlite_url
 from app.data.engine import normalise_url
+from app.errors import DatabaseUnavailableError, SecretStoreUnavailableError
 from app.paths import backup_dir, default_database_path, demo_database_path
 
 ENV_URL = "SUPPORTDESK_DATABASE_URL"
@@ -38,8 +39,14 @@ def open_database(
     """
     parsed = normalise_url(url)
     password = None
+    keyring_problem: SecretStoreUnavailableError | None = None
     if parsed.get_backend_name() == "postgresql" and parsed.password is None:
-        password = secrets.get_secret("postgres", postgres_secret_name(url))
+        try:
+            password = secrets.get_secret("postgres", postgres_secret_name(url))
+        except SecretStoreUnavailableError as exc:
+            # No password store: the server may still let us in without one (trust or peer
+            # authentication, ~/.pgpass, PGPASSWORD). Say why only if that fails too.
+            keyring_problem = exc
     db = Database(parsed, password=password)
     try:
         if upgrade:
@@ -48,6 +55,11 @@ def open_database(
         db.check_reachable()
         migrate.check_not_newer(db)
         return db, None
+    except DatabaseUnavailableError as exc:
+        db.dispose()
+        if keyring_problem is None:
+            raise
+        raise DatabaseUnavailableError(f"{exc} {keyring_problem}") from exc
     except BaseException:
         db.dispose()
         raise

@@ -188,13 +188,27 @@ def test_password_in_the_url_wins_and_skips_the_keyring(pg_db: Database) -> None
         db.dispose()
 
 
-def test_missing_keyring_is_reported_not_ignored() -> None:
+def test_missing_keyring_is_reported_when_the_server_refuses() -> None:
     keyring.set_keyring(_no_keyring())
-    # Never reaches the (unreachable) server: the keyring is asked first.
-    with pytest.raises(SecretStoreUnavailableError, match="No password store"):
+    # Without a password store the server is tried without a password; when that fails the
+    # message names both problems.
+    with pytest.raises(DatabaseUnavailableError, match="No password store"):
         storage.open_database(UNREACHABLE_PG)
     with pytest.raises(SecretStoreUnavailableError, match="not saved"):
         secrets.set_secret("postgres", "a@b:5432/c", "x")
+
+
+@pytest.mark.postgres
+def test_no_keyring_still_opens_a_server_that_needs_no_password(pg_db: Database) -> None:
+    keyring.set_keyring(_no_keyring())
+    url = pg_db.url.set(drivername="postgresql", password=None).render_as_string(
+        hide_password=False
+    )
+    db, _ = storage.open_database(url, upgrade=False)  # this server trusts local connections
+    try:
+        assert db.engine.url.password is None
+    finally:
+        db.dispose()
 
 
 def test_sqlite_never_asks_the_keyring(folder: Path) -> None:
