@@ -19,17 +19,25 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.services.base import Changes
 from app.services.registry import Services
+from app.services.sync_service import SyncReport, SyncService
 from app.ui.admin.admin_pane import AdminPane
 from app.ui.icons import icon
 from app.ui.knowledge.knowledge_pane import KnowledgePane
 from app.ui.kpi.kpi_pane import KpiPane
 from app.ui.pane import Pane
 from app.ui.signals import AppSignals
+from app.ui.sync.conflicts_dialog import ConflictsDialog
+from app.ui.sync.status_indicator import SyncIndicator
+from app.ui.sync.sync_controller import SyncController
+from app.ui.sync.team_server_dialog import TeamServerDialog
 from app.ui.tickets.tickets_pane import TicketsPane
 from app.ui.training.training_pane import TrainingPane
 from app.ui.worker import TaskRunner
 
 PANE_CLASSES: list[type[Pane]] = [TicketsPane, KnowledgePane, TrainingPane, KpiPane, AdminPane]
+
+#: Seconds between background sync rounds (local edits also start one a few seconds later).
+SYNC_INTERVAL_S = 60
 
 
 class MainWindow(QMainWindow):
@@ -40,6 +48,12 @@ class MainWindow(QMainWindow):
         self.services = services
         self.signals = AppSignals(self)
         self.tasks = TaskRunner(self)
+        self.sync_service = SyncService(services.db, services.actor)
+        self.sync = SyncController(
+            self.sync_service, self.signals, interval_s=SYNC_INTERVAL_S, parent=self
+        )
+        self.conflicts_dialog: ConflictsDialog | None = None
+        self.team_server_dialog: TeamServerDialog | None = None
         self.setWindowTitle("SupportDesk")
         self.setMinimumSize(QSize(780, 520))
 
@@ -66,6 +80,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self._build_sync_actions()
         self._build_status_bar()
         self._build_menus()
 
@@ -75,10 +90,29 @@ class MainWindow(QMainWindow):
         self.signals.open_ticket_requested.connect(lambda _id: self.show_pane(TicketsPane))
         self.signals.open_article_requested.connect(lambda _id: self.show_pane(KnowledgePane))
         self.tasks.busy_changed.connect(self._on_tasks_busy_changed)
+        self.sync.started.connect(lambda: self.sync_indicator.set_syncing(True))
+        self.sync.status_changed.connect(self.sync_indicator.set_status)
+        self.sync.finished.connect(self._on_sync_finished)
+        self.sync.failed.connect(self._on_sync_failed)
 
         self._restore_layout()
+        self.sync.start()
 
     # --- building ---
+
+    def _build_sync_actions(self) -> None:
+        self.sync_now_action = QAction(icon("sync"), "&Sync now", self)
+        self.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sync_now_action.setToolTip("Send this computer's edits and fetch the team's now")
+        self.sync_now_action.triggered.connect(self._on_sync_now_triggered)
+        self.addAction(self.sync_now_action)
+        self.conflicts_action = QAction(icon("sync-conflict"), "&Conflicts…", self)
+        self.conflicts_action.triggered.connect(self.open_conflicts)
+        self.team_server_action = QAction(icon("sync-server"), "&Team server…", self)
+        self.team_server_action.triggered.connect(self.open_team_server)
+        self.sync_indicator = SyncIndicator(
+            [self.sync_now_action, self.conflicts_action, self.team_server_action]
+        )
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -92,6 +126,7 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         bar.addPermanentWidget(self.busy)
+        bar.addPermanentWidget(self.sync_indicator)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.db_label)
 
@@ -115,6 +150,12 @@ class MainWindow(QMainWindow):
         refresh.triggered.connect(self._on_refresh_triggered)
         view_menu.addAction(refresh)
 
+        tools_menu = self.menuBar().addMenu("&Tools")
+        tools_menu.addAction(self.sync_now_action)
+        tools_menu.addAction(self.conflicts_action)
+        tools_menu.addSeparator()
+        tools_menu.addAction(self.team_server_action)
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About SupportDesk", self)
         about.triggered.connect(self._on_about_triggered)
@@ -127,6 +168,26 @@ class MainWindow(QMainWindow):
 
     def show_pane(self, cls: type[Pane]) -> None:
         self.nav.setCurrentRow(PANE_CLASSES.index(cls))
+
+    def open_conflicts(self) -> ConflictsDialog:
+        """Show the Conflicts dialog (window-modal, not blocking the caller)."""
+        if self.conflicts_dialog is None:
+            dialog = ConflictsDialog(self.sync_service, self.tasks, self)
+            dialog.resolved.connect(self.signals.changed.emit)
+            self.conflicts_dialog = dialog
+        else:
+            self.conflicts_dialog.refresh()
+        self.conflicts_dialog.open()
+        return self.conflicts_dialog
+
+    def open_team_server(self) -> TeamServerDialog:
+        """Show the Team server dialog (window-modal, not blocking the caller)."""
+        if self.team_server_dialog is not None:
+            self.team_server_dialog.deleteLater()
+        dialog = TeamServerDialog(self.sync, self.sync.status, self)
+        self.team_server_dialog = dialog
+        dialog.open()
+        return dialog
 
     # --- layout memory ---
 
@@ -155,6 +216,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
+        self.sync.stop()
         super().closeEvent(event)
 
     # --- slots ---
@@ -167,7 +229,34 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_changed(self, changes: Changes) -> None:
-        self.statusBar().showMessage("Saved", 2500)
+        if self.sync.announcing_remote:
+            self.statusBar().showMessage("The team's latest changes arrived", 2500)
+        else:
+            self.statusBar().showMessage("Saved", 2500)
+
+    @Slot()
+    def _on_sync_now_triggered(self) -> None:
+        status = self.sync.status
+        if status is None or not status.configured:
+            self.statusBar().showMessage(
+                "Not connected to a team server: Tools → Team server… connects this computer.",
+                6000,
+            )
+            return
+        self.sync.sync_now()
+
+    @Slot(SyncReport)
+    def _on_sync_finished(self, report: SyncReport) -> None:
+        if report.clock_flagged:
+            self.statusBar().showMessage(
+                "This computer's clock is far off the team server's; SupportDesk follows the "
+                "server's time. Correct the clock in the system settings.",
+                8000,
+            )
+
+    @Slot(str)
+    def _on_sync_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
 
     @Slot(str)
     def _on_status_message(self, text: str) -> None:
