@@ -9,10 +9,18 @@ from PySide6.QtCore import Qt
 
 from app.domain.enums import Priority, TicketEventKind, TicketStatus
 from app.services.registry import Services
-from app.services.ticket_service import TicketFilter
+from app.services.ticket_service import TICKET_COLUMNS, TicketFilter
 from app.ui.models.roles import ID_ROLE, ROW_ROLE, SORT_ROLE
 from app.ui.models.ticket_event_model import TicketEventModel, headline
-from app.ui.models.ticket_model import TicketModel
+from app.ui.models.ticket_model import (
+    COUNT_ROLE,
+    HTML_ROLE,
+    SavedViewModel,
+    SearchHitModel,
+    TicketModel,
+    ViewEntry,
+    snippet_html,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -64,4 +72,59 @@ def test_event_model_headlines_and_modeltester(qtmodeltester: Any, services: Ser
     assert event.kind is TicketEventKind.NOTE
     assert headline(event).startswith("Internal note")
     model.set_events([])
+    assert model.rowCount() == 0
+
+
+def test_ticket_model_has_every_service_column_and_modeltester(
+    qtmodeltester: Any, services: Services
+) -> None:
+    ticket_id, _ = services.tickets.create("Laptop fan loud", category="Hardware", tier=2)
+    services.tickets.set_tags(ticket_id, ["noise", "laptop"])
+    model = TicketModel()
+    model.reset(
+        lambda offset, limit: services.tickets.list_page(
+            TicketFilter(), "updated", True, offset, limit
+        )
+    )
+    qtmodeltester.check(model)
+    assert {c.key for c in model.columns} == {c.key for c in TICKET_COLUMNS}
+    assert model.data(model.index(0, model.column_of("category"))) == "Hardware"
+    assert model.data(model.index(0, model.column_of("tier"))) == "L2"
+    sla = model.column_of("sla")
+    assert model.headerData(sla, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert model.columns[sla].visible_by_default  # the state in words is shown from the start
+    assert model.data(model.index(0, sla)) == "On time"
+
+
+def test_saved_view_model_counts_and_modeltester(qtmodeltester: Any, services: Services) -> None:
+    services.tickets.create("Unassigned one")
+    model = SavedViewModel()
+    views = [ViewEntry(v.id, v.name, v.filter, v.personal) for v in services.tickets.saved_views()]
+    model.set_views(views)
+    qtmodeltester.check(model)
+    unassigned = next(v for v in views if v.name == "Unassigned")
+    row = model.row_of_id(unassigned.id)
+    assert model.data(model.index(row, SavedViewModel.COUNT)) == "…"  # not counted yet
+    model.set_counts(services.tickets.view_counts())
+    assert model.data(model.index(row, SavedViewModel.COUNT)) == "1"
+    assert model.data(model.index(row, SavedViewModel.COUNT), COUNT_ROLE) == 1
+    assert model.data(model.index(row, SavedViewModel.NAME), ID_ROLE) == unassigned.id
+    qtmodeltester.check(model)
+
+
+def test_search_hit_model_bolds_matches_and_modeltester(
+    qtmodeltester: Any, services: Services
+) -> None:
+    ticket_id, _ = services.tickets.create("Wifi slow", "Floor <3> is slow & laggy")
+    services.tickets.add_reply(ticket_id, "Replaced the access point", public=False)
+    model = SearchHitModel()
+    model.set_hits(services.tickets.search("access point"))
+    qtmodeltester.check(model)
+    assert model.rowCount() == 1
+    html = model.data(model.index(0), HTML_ROLE)
+    assert "<b>access</b>" in html.lower()
+    assert "in an internal note" in html
+    assert model.data(model.index(0), ID_ROLE) == ticket_id
+    assert snippet_html("a <b> \x02x\x03") == "a &lt;b&gt; <b>x</b>"  # only matches are bold
+    model.set_hits([])
     assert model.rowCount() == 0

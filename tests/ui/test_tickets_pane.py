@@ -112,9 +112,10 @@ def test_create_reply_and_change_status(
     with qtbot.waitSignal(app_signals.changed, timeout=3000):
         combo.activated.emit(index)
     assert services.tickets.get(ticket_id).status is TicketStatus.RESOLVED
-    # "All active" no longer lists it, but its detail stays in view.
+    # "All open" no longer lists it (the empty view says so), but its detail stays in view.
+    assert pane.current_view().name == "All open"
     assert pane.model.rowCount() == 0
-    assert pane.empty_label.text() == NO_MATCH_TEXT
+    assert pane.empty_label.text().startswith("No tickets in “All open”.")
     assert pane.detail.detail is not None
     assert pane.detail.detail.status is TicketStatus.RESOLVED
     assert "changed the status from open to resolved" in pane.detail.timeline.toPlainText()
@@ -158,8 +159,13 @@ def test_header_click_sorts_in_sql_and_is_remembered(
     pane.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
     assert pane.model.loaded_rows()[0].priority is Priority.LOW
     pane.save_layout()
-    assert QSettings().value("tickets/header") is not None
-    assert QSettings().value("tickets/splitter") is not None
+    assert QSettings().value("tickets/sort") == "priority asc"
+    assert QSettings().value("tickets/splitter3") is not None
+    again = _pane(make_pane)  # a new pane (next start) sorts the same way
+    assert again.model.loaded_rows()[0].priority is Priority.LOW
+    header = again.table.horizontalHeader()
+    assert header.sortIndicatorSection() == column
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
 
 
 def test_open_ticket_request_shows_that_ticket(
@@ -167,7 +173,7 @@ def test_open_ticket_request_shows_that_ticket(
 ) -> None:
     first, _ = services.tickets.create("First")
     services.tickets.create("Second")
-    services.tickets.change_status(first, TicketStatus.RESOLVED)  # not in "All active"
+    services.tickets.change_status(first, TicketStatus.RESOLVED)  # not in "All open"
     pane = _pane(make_pane)
     app_signals.open_ticket_requested.emit(first)
     assert pane.detail.detail is not None

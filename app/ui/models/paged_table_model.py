@@ -38,6 +38,10 @@ class Column(Generic[R]):
     tooltip: Callable[[R], str] | None = None
     align_right: bool = False
     sortable: bool = True
+    #: Shown until the person hides it (column choosers start from this).
+    visible_by_default: bool = True
+    #: What the header explains on hover (e.g. what "SLA" means).
+    header_tooltip: str = ""
 
 
 class PagedTableModel(QAbstractTableModel, Generic[R]):
@@ -89,6 +93,10 @@ class PagedTableModel(QAbstractTableModel, Generic[R]):
         self._rows = list(rows)
         self._exhausted = True
         self.endResetModel()
+
+    def column_of(self, key: str) -> int:
+        """The index of the column with `key`, or -1."""
+        return next((i for i, c in enumerate(self._columns) if c.key == key), -1)
 
     def row_at(self, row: int) -> R | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -154,12 +162,12 @@ class PagedTableModel(QAbstractTableModel, Generic[R]):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._columns)
-        ):
+        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(self._columns)):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._columns[section].title
+        if role == Qt.ItemDataRole.ToolTipRole and self._columns[section].header_tooltip:
+            return self._columns[section].header_tooltip
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
