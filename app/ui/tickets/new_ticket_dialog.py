@@ -25,6 +25,7 @@ from app.domain.sla import SlaState
 from app.errors import SupportDeskError
 from app.services.ticket_service import ContactOption, TicketService
 from app.ui import theme
+from app.ui.tickets.escalate_dialog import TIERS
 
 #: How long typing in the requester field pauses before contacts are looked up.
 CONTACT_LOOKUP_MS = 200
@@ -79,6 +80,12 @@ class NewTicketDialog(QDialog):
         line = self.category_combo.lineEdit()
         if line is not None:
             line.setPlaceholderText("e.g. Printing, Network, Accounts")
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setPlaceholderText("Comma-separated, e.g. vpn, laptop")
+        self.tier_combo = QComboBox()
+        for tier, label in TIERS:
+            self.tier_combo.addItem(label, tier)
+        self.tier_combo.setToolTip("Start at a higher tier when it is clearly not for the desk")
         self.team_combo = QComboBox()
         self.assignee_combo = QComboBox()
         self.description_edit = QPlainTextEdit()
@@ -94,6 +101,8 @@ class NewTicketDialog(QDialog):
         form.addRow("&Priority", self.priority_combo)
         form.addRow("C&hannel", self.channel_combo)
         form.addRow("Ca&tegory", self.category_combo)
+        form.addRow("Ta&gs", self.tags_edit)
+        form.addRow("T&ier", self.tier_combo)
         form.addRow("Tea&m", self.team_combo)
         form.addRow("&Assignee", self.assignee_combo)
         form.addRow("&Description", self.description_edit)
@@ -162,6 +171,15 @@ class NewTicketDialog(QDialog):
             )
         raise ValueError(f"More than one requester matches “{text}”. Choose one from the list.")
 
+    def tags(self) -> list[str]:
+        """The typed tags: trimmed, without blanks or repeats (in any letter case)."""
+        tags: list[str] = []
+        for raw in self.tags_edit.text().replace(";", ",").split(","):
+            tag = " ".join(raw.split())
+            if tag and tag.lower() not in (t.lower() for t in tags):
+                tags.append(tag)
+        return tags
+
     def show_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.setVisible(bool(message))
@@ -208,6 +226,8 @@ class NewTicketDialog(QDialog):
                 requester.id if requester else None,
                 team,
                 assignee,
+                tier=int(self.tier_combo.currentData() or 1),
+                tags=self.tags(),
             )
         except (SupportDeskError, PermissionError) as exc:
             self.show_error(str(exc))
