@@ -292,7 +292,8 @@ def test_demo_shows_the_depth_of_a_ticket(db: Database) -> None:
     assert (
         _scalar(
             db,
-            "SELECT count(*) FROM attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256 "
+            "SELECT count(*) FROM attachments a "
+            "LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256 "
             "WHERE b.sha256 IS NULL OR b.size_bytes <> a.size_bytes",
         )
         == 0
