@@ -11,6 +11,7 @@ class Permission(StrEnum):
     TICKET_READ = "ticket.read"
     TICKET_WRITE = "ticket.write"
     TICKET_ASSIGN_OTHERS = "ticket.assign_others"
+    SLA_MANAGE = "sla.manage"  # business calendars, holidays, SLA policies
     KB_READ = "kb.read"
     KB_WRITE = "kb.write"
     TRAINING_READ = "training.read"
@@ -32,6 +33,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         | {
             Permission.TICKET_WRITE,
             Permission.TICKET_ASSIGN_OTHERS,
+            Permission.SLA_MANAGE,
             Permission.KB_WRITE,
             Permission.KPI_READ,
             Permission.AUDIT_READ,

@@ -8,6 +8,7 @@ from app.services.conversation_service import ConversationService
 from app.services.knowledge_service import KnowledgeService
 from app.services.kpi_service import KpiService
 from app.services.people_service import PeopleService
+from app.services.sla_service import SlaAdminService
 from app.services.ticket_io_service import TicketIoService
 from app.services.ticket_service import TicketService
 from app.services.training_service import TrainingService
@@ -15,7 +16,7 @@ from app.services.training_service import TrainingService
 
 class Services:
     """One service per area (tickets, conversation, ticket_io, knowledge, training, kpis,
-    people), each acting as `actor`."""
+    people, sla), each acting as `actor`."""
 
     def __init__(self, db: Database, actor: Principal) -> None:
         self.db = db
@@ -27,6 +28,7 @@ class Services:
         self.training = TrainingService(db, actor)
         self.kpis = KpiService(db, actor)
         self.people = PeopleService(db, actor)
+        self.sla = SlaAdminService(db, actor)
 
     @property
     def database_label(self) -> str:

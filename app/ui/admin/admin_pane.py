@@ -1,10 +1,12 @@
-"""Admin: people and their roles, and the audit log."""
+"""Admin: people and their roles, the audit log, service levels (business calendars and
+SLA policies) and canned replies."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,9 +28,11 @@ from app.errors import SupportDeskError
 from app.services.base import Area, Changes
 from app.services.people_service import AuditRow, PersonView, TeamView
 from app.services.registry import Services
+from app.ui.admin.canned_tab import CannedTab
 from app.ui.admin.password_dialog import PasswordDialog
 from app.ui.admin.person_dialog import PersonDialog, PersonForm
 from app.ui.admin.roles_dialog import RolesDialog
+from app.ui.admin.sla_tab import SlaTab
 from app.ui.form_dialog import FormDialog
 from app.ui.icons import icon
 from app.ui.models.audit_model import COLUMNS as AUDIT_COLUMNS
@@ -47,7 +51,8 @@ NOT_ADMIN = "Only administrators can add people or change their roles."
 
 
 class AdminPane(Pane):
-    """Two tabs: People (with management buttons for administrators) and the Audit log."""
+    """Tabs: People (with management buttons for administrators), the Audit log, Service
+    levels (calendars and SLA policies) and Canned replies."""
 
     title = "Admin"
     icon_name = "shield"
@@ -78,6 +83,10 @@ class AdminPane(Pane):
         layout.addWidget(self.tabs)
         self.tabs.addTab(self._build_people_tab(), icon("users"), "People")
         self.tabs.addTab(self._build_audit_tab(), icon("audit"), "Audit log")
+        self.sla_tab = SlaTab(services, signals, tasks)
+        self.tabs.addTab(self.sla_tab, icon("admin-sla"), "Service levels")
+        self.canned_tab = CannedTab(services, signals, tasks)
+        self.tabs.addTab(self.canned_tab, icon("admin-canned"), "Canned replies")
 
     # --- People tab ---
 
@@ -171,8 +180,8 @@ class AdminPane(Pane):
     def _on_people_loaded(
         self, request: int, result: tuple[list[PersonView], list[TeamView]]
     ) -> None:
-        if request != self._people_request:
-            return
+        if not shiboken6.isValid(self) or request != self._people_request:
+            return  # closed meanwhile, or a newer load is on its way
         people, self._teams = result
         selected = self.selected_person()
         self.people_model.set_rows(people)
@@ -406,3 +415,5 @@ class AdminPane(Pane):
     def refresh(self) -> None:
         self._load_people()
         self._reload_audit()
+        self.sla_tab.refresh()
+        self.canned_tab.refresh()
