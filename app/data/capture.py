@@ -21,11 +21,12 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Enum, Uuid, event, insert, inspect, select
+from sqlalchemy import Enum, String, UniqueConstraint, Uuid, event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.data.base import Base, Replicated, UtcDateTime
@@ -81,12 +82,18 @@ class TableSpec:
         model: the mapped class.
         fields: replicated column names (everything but `id` and `hlc`).
         decoders: column name -> function from the JSON value to the column's Python value.
+        uniques: the column sets of the table's unique constraints (not the key).
+        foreign_keys: column name -> the replicated table it points at.
+        lengths: column name -> the maximum length of a string column.
     """
 
     name: str
     model: type[Any]
     fields: tuple[str, ...]
     decoders: Mapping[str, Callable[[JsonValue], Any]]
+    uniques: tuple[tuple[str, ...], ...] = ()
+    foreign_keys: Mapping[str, str] = dataclass_field(default_factory=dict)
+    lengths: Mapping[str, int] = dataclass_field(default_factory=dict)
 
     def decode(self, values: Mapping[str, JsonValue]) -> dict[str, Any]:
         """JSON values (by field) to Python values for a Core insert or update."""
@@ -108,11 +115,29 @@ def replicated_tables() -> dict[str, TableSpec]:
         if table.name not in by_table:
             continue
         cols = [c for c in table.columns if c.name not in NOT_FIELDS]
+        uniques = sorted(
+            tuple(c.name for c in con.columns)
+            for con in table.constraints
+            if isinstance(con, UniqueConstraint)
+        )
+        foreign_keys = {
+            fk.parent.name: fk.column.table.name
+            for fk in table.foreign_keys
+            if fk.column.table.name in by_table
+        }
+        lengths = {
+            c.name: int(c.type.length)
+            for c in cols
+            if isinstance(c.type, String) and not isinstance(c.type, Enum) and c.type.length
+        }
         specs[table.name] = TableSpec(
             name=table.name,
             model=by_table[table.name],
             fields=tuple(c.name for c in cols),
             decoders={c.name: _decoder(c.type) for c in table.columns},
+            uniques=tuple(uniques),
+            foreign_keys=foreign_keys,
+            lengths=lengths,
         )
     return specs
 

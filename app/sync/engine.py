@@ -9,16 +9,20 @@ cursor as they were, so the next round simply resumes.
 
 from __future__ import annotations
 
+import os
+import time as _time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from time import time
 
 from app.data import migrate
 from app.data.database import Database
 from app.data.repos import sync as repo
 from app.domain.hlc import MAX_DRIFT_MS, HybridLogicalClock, Timestamp
+from app.domain.ids import device_prefix
 from app.sync.apply import Fault, apply_batch, apply_page, log_unlogged_rows
 from app.sync.errors import NotConnectedError, SchemaMismatchError, SyncError
 
@@ -30,8 +34,31 @@ KEY_LAST_SYNC = "last_sync"
 KEY_SERVER_REVISION = "server_revision"
 KEY_CLOCK_SKEW = "clock_skew_ms"
 KEY_CLOCK_FLAGGED = "clock_flagged"
-# Key of the server's sync_state table.
+KEY_PREFIX = "device_prefix"  # the ticket-number prefix the server gave this desktop
+KEY_BLOB_MARK = "blobs_sent_upto"  # rowid of the last local blob offered to the server
+KEY_PURGE_SEEN = "purged_upto_seen"  # the server's purge position this desktop caught up with
+# Keys of the server's sync_state table.
 KEY_THIS_SERVER = "this_server_id"
+KEY_PURGED_UPTO = "purged_upto"  # highest change-log position purged ("xid:id")
+KEY_LAST_PURGE = "last_purge"  # ISO time of the last purge run
+
+#: A desktop that has not synced for this long no longer holds back the tombstone purge; when
+#: it comes back below the purge position it downloads a fresh copy instead.
+ACTIVE_DAYS = 30
+#: The server purges at most this often (a round stays cheap).
+PURGE_EVERY = timedelta(hours=1)
+#: Attachment blobs per transfer, by total size (one bigger blob travels alone).
+BLOB_BATCH_BYTES = 8 * 1024 * 1024
+
+#: Test hook for real process kills: "point" or "point:n" (the n-th time) makes the engine
+#: write the file named by PAUSE_FILE_ENV and sleep there, so a test can SIGKILL it.
+PAUSE_ENV = "SUPPORTDESK_SYNC_PAUSE_AT"
+PAUSE_FILE_ENV = "SUPPORTDESK_SYNC_PAUSE_FILE"
+
+
+def _parse_cursor(text: str | None) -> tuple[int, int]:
+    xid, _, row = (text or "0:0").partition(":")
+    return int(xid or 0), int(row or 0)
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,10 @@ class SyncReport:
         queued: rows queued for a first upload (connect only).
         clock_skew_ms: this computer's clock minus the server's.
         clock_flagged: the difference was too big; stamps follow the server's time instead.
+        blobs_sent: attachment blobs uploaded (the server lacked them).
+        blobs_received: attachment blobs downloaded (this desktop lacked them).
+        redownloaded: this desktop was away past the tombstone purge and took a fresh copy.
+        purged: tombstoned rows removed for good in this round (server and this desktop).
     """
 
     pushed: int
@@ -51,6 +82,10 @@ class SyncReport:
     queued: int = 0
     clock_skew_ms: int = 0
     clock_flagged: bool = False
+    blobs_sent: int = 0
+    blobs_received: int = 0
+    redownloaded: bool = False
+    purged: int = 0
 
 
 class SyncEngine:
@@ -85,6 +120,9 @@ class SyncEngine:
         self.page_size = page_size
         self.fault = fault
         self._wall = wall or (lambda: int(time() * 1000))
+        self._hits: dict[str, int] = {}
+        self._redownloaded = False
+        self._purged = 0
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -95,6 +133,15 @@ class SyncEngine:
     def _hit(self, point: str) -> None:
         if self.fault is not None:
             self.fault(point)
+        wanted = os.environ.get(PAUSE_ENV)
+        if wanted:
+            self._hits[point] = count = self._hits.get(point, 0) + 1
+            name, _, nth = wanted.partition("@")
+            if name == point and count == int(nth or 1):
+                marker = os.environ.get(PAUSE_FILE_ENV)
+                if marker:
+                    Path(marker).write_text(point, encoding="utf-8")
+                _time.sleep(3600)  # the test kills this process here
 
     def check_schema(self) -> str:
         """The shared schema revision; raises when desktop and server differ."""
@@ -121,9 +168,30 @@ class SyncEngine:
 
     def _cursor(self) -> tuple[int, int]:
         with self.local.read_session() as s:
-            text = repo.get_state(s, KEY_CURSOR) or "0:0"
-        xid, _, row = text.partition(":")
-        return int(xid), int(row or 0)
+            return _parse_cursor(repo.get_state(s, KEY_CURSOR))
+
+    def ensure_prefix(self, revision: str) -> str:
+        """This desktop's ticket-number prefix, given by the server once and kept.
+
+        New tickets use it; tickets already numbered keep their numbers.
+        """
+        with self.local.read_session() as s:
+            known = repo.get_state(s, KEY_PREFIX)
+        if known:
+            return known
+
+        def candidates() -> Iterator[str]:
+            yield self.local.device_prefix or device_prefix(uuid.UUID(self.device))
+            while True:
+                yield device_prefix(uuid.uuid4())
+
+        with self.server.session() as s:
+            prefix = repo.assign_prefix(s, self.device, revision, candidates())
+        with self.local.session() as s:
+            repo.set_device_prefix(s, prefix)
+            repo.set_state(s, KEY_PREFIX, prefix)
+        self.local.device_prefix = prefix
+        return prefix
 
     # --- the steps --------------------------------------------------------------------------
 
@@ -144,8 +212,11 @@ class SyncEngine:
             with self.local.session() as s:
                 if copied:
                     repo.reset_device_identity(s)
+                    repo.delete_state(s, KEY_PREFIX)
                 repo.set_state(s, KEY_SERVER_ID, server_id)
                 repo.set_state(s, KEY_CURSOR, "0:0")
+                repo.delete_state(s, KEY_BLOB_MARK)
+                repo.delete_state(s, KEY_PURGE_SEEN)
             if copied:
                 self.local.attach_device()
             assert self.local.clock is not None
@@ -161,7 +232,15 @@ class SyncEngine:
             log_unlogged_rows(s, "server")
         report = self.sync_once()
         return SyncReport(
-            report.pushed, report.pulled, queued, report.clock_skew_ms, report.clock_flagged
+            report.pushed,
+            report.pulled,
+            queued,
+            report.clock_skew_ms,
+            report.clock_flagged,
+            report.blobs_sent,
+            report.blobs_received,
+            report.redownloaded,
+            report.purged,
         )
 
     def sync_once(self) -> SyncReport:
@@ -173,14 +252,23 @@ class SyncEngine:
                     "'supportdesk sync connect URL' first."
                 )
         revision = self.check_schema()
+        self.ensure_prefix(revision)
         skew, flagged = self.check_clock()
         self.drain_server_outbox(revision)
+        self._redownloaded = False
+        self._purged = 0
         pushed = self.push(revision)
+        sent = self.upload_blobs()
         pulled = self.pull()
+        received = self.download_blobs()
+        self.report_cursor()
+        self.purge_tombstones()
         with self.local.session() as s:
             repo.set_state(s, KEY_LAST_SYNC, datetime.now(UTC).isoformat())
             repo.set_state(s, KEY_SERVER_REVISION, revision)
-        return SyncReport(pushed, pulled, 0, skew, flagged)
+        return SyncReport(
+            pushed, pulled, 0, skew, flagged, sent, received, self._redownloaded, self._purged
+        )
 
     def check_clock(self) -> tuple[int, bool]:
         """Measure this computer's clock against the server's; follow the server if far off.
@@ -211,12 +299,27 @@ class SyncEngine:
         """Edits made directly on the server (shared mode) enter the change log like pushes."""
         done = 0
         while True:
-            with self.server.session() as s:
+            with self.server.read_session() as s:
                 batch = repo.next_outbox_batch(s, self.batch_size)
-                if not batch:
+            if not batch:
+                return done
+            done += self._apply_server_batch(batch, "server", revision, drop_outbox=True)
+
+    def _apply_server_batch(
+        self, batch: list[repo.OutboxRow], device: str, revision: str, *, drop_outbox: bool = False
+    ) -> int:
+        """One server transaction for one batch; the careful path when the fast one clashes."""
+        for careful in (False, True):
+            try:
+                with self.server.session() as s:
+                    done = apply_batch(s, batch, device, revision, self._hit, careful=careful)
+                    if drop_outbox:
+                        repo.drop_outbox(s, batch[-1].seq)
                     return done
-                done += apply_batch(s, batch, "server", revision)
-                repo.drop_outbox(s, batch[-1].seq)
+            except repo.ConstraintError:
+                if careful:
+                    raise
+        raise AssertionError("unreachable")
 
     def push(self, revision: str) -> int:
         """Send the outbox in batches; each batch is one server transaction."""
@@ -226,31 +329,173 @@ class SyncEngine:
                 batch = repo.next_outbox_batch(s, self.batch_size)
             if not batch:
                 return pushed
-            with self.server.session() as s:
-                pushed += apply_batch(s, batch, self.device, revision, self.fault)
+            pushed += self._apply_server_batch(batch, self.device, revision)
             self._hit("push:before-ack")
             with self.local.session() as s:
                 repo.acknowledge_outbox(s, batch, self.device)
+            self._hit("push:acked")
 
     def pull(self) -> int:
-        """Apply the server change log after the cursor, one SQLite transaction per page."""
+        """Apply the server change log after the cursor, one SQLite transaction per page.
+
+        A desktop whose cursor is below the server's purge position (it was away longer than
+        tombstones are kept) starts again from the beginning of the log and then removes the
+        rows the server purged, instead of bringing them back.
+        """
         pulled = 0
-        clock = self.local.clock
-        assert clock is not None
+        with self.server.read_session() as s:
+            purged_upto = _parse_cursor(repo.get_state(s, KEY_PURGED_UPTO))
+        cursor = self._cursor()
+        if purged_upto > (0, 0) and cursor != (0, 0) and cursor < purged_upto:
+            with self.local.session() as s:
+                repo.set_state(s, KEY_CURSOR, "0:0")
+            self._redownloaded = True
         while True:
             cursor = self._cursor()
             with self.server.read_session() as s:
                 rows = repo.read_log_page(s, cursor, self.page_size)
             if not rows:
-                return pulled
-            with self.local.session() as s:
-                s.info["capture"] = False
-                top = apply_page(s, rows, self.fault)
-                repo.set_state(s, KEY_CURSOR, f"{rows[-1].xid}:{rows[-1].id}")
-                if top:
-                    # Later local edits must stamp after everything seen (causality).
-                    clock.observe(Timestamp.decode(top))
-                    repo.persist_clock(s, clock.last.encode())
+                break
+            self._apply_pulled_page(rows)
+            self._hit("pull:page-applied")
             pulled += len(rows)
             if len(rows) < self.page_size:
-                return pulled
+                break
+        if self._redownloaded:
+            self._purged += self.forget_purged_rows(tombstoned_only=False)
+        self._catch_up_with_purge(purged_upto)
+        return pulled
+
+    def _apply_pulled_page(self, rows: list[repo.LogRow]) -> None:
+        clock = self.local.clock
+        assert clock is not None
+        for careful in (False, True):
+            try:
+                with self.local.session() as s:
+                    s.info["capture"] = False
+                    # A write first, so the page is one SQLite transaction from here on.
+                    repo.set_state(s, KEY_CURSOR, f"{rows[-1].xid}:{rows[-1].id}")
+                    top = apply_page(s, rows, self._hit, careful=careful)
+                    if top:
+                        # Later local edits must stamp after everything seen (causality).
+                        clock.observe(Timestamp.decode(top))
+                        repo.persist_clock(s, clock.last.encode())
+                return
+            except repo.ConstraintError:
+                if careful:
+                    raise
+
+    # --- tombstones -------------------------------------------------------------------------
+
+    def report_cursor(self) -> None:
+        """Tell the server how far this desktop has pulled (it holds back the purge)."""
+        xid, row = self._cursor()
+        with self.server.session() as s:
+            repo.report_cursor(s, self.device, xid, row)
+
+    def purge_tombstones(self, *, force: bool = False, now: datetime | None = None) -> int:
+        """The server: remove tombstones every active desktop has pulled (at most hourly)."""
+        now = now or datetime.now(UTC)
+        with self.server.session() as s:
+            last = repo.get_state(s, KEY_LAST_PURGE)
+            if not force and last and now - datetime.fromisoformat(last) < PURGE_EVERY:
+                return 0
+            repo.set_state(s, KEY_LAST_PURGE, now.isoformat())
+            horizon = repo.purge_horizon(s, now - timedelta(days=ACTIVE_DAYS))
+            if horizon is None or horizon == (0, 0):
+                return 0
+            removed, top = repo.purge_tombstones(s, horizon)
+            if removed:
+                before = _parse_cursor(repo.get_state(s, KEY_PURGED_UPTO))
+                upto = max(before, top)
+                repo.set_state(s, KEY_PURGED_UPTO, f"{upto[0]}:{upto[1]}")
+        self._purged += removed
+        return removed
+
+    def _catch_up_with_purge(self, purged_upto: tuple[int, int]) -> None:
+        """Remove local tombstones the server has purged (once per purge on the server)."""
+        if purged_upto == (0, 0):
+            return
+        mark = f"{purged_upto[0]}:{purged_upto[1]}"
+        with self.local.read_session() as s:
+            seen = repo.get_state(s, KEY_PURGE_SEEN)
+        if seen == mark:
+            return
+        self._purged += self.forget_purged_rows(tombstoned_only=True)
+        with self.local.session() as s:
+            repo.set_state(s, KEY_PURGE_SEEN, mark)
+
+    def forget_purged_rows(self, *, tombstoned_only: bool) -> int:
+        """Remove local rows the server has seen but no longer holds (purged there)."""
+        gone: list[tuple[repo.TableSpec, list[uuid.UUID]]] = []
+        for spec in repo.replicated_tables().values():
+            with self.local.read_session() as s:
+                ids = repo.local_synced_ids(s, spec, tombstoned_only=tombstoned_only)
+            if not ids:
+                continue
+            with self.server.read_session() as s:
+                present = repo.existing_ids(s, spec, ids)
+            missing = [i for i in ids if i not in present]
+            if missing:
+                gone.append((spec, missing))
+        if not gone:
+            return 0
+        with self.local.session() as s:
+            repo.defer_foreign_keys(s)
+            for spec, ids in reversed(gone):
+                repo.forget_rows(s, spec, ids)
+        return sum(len(ids) for _spec, ids in gone)
+
+    # --- attachment blobs -------------------------------------------------------------------
+
+    def upload_blobs(self) -> int:
+        """Send the blobs stored here since the last round that the server lacks."""
+        sent = 0
+        while True:
+            with self.local.read_session() as s:
+                mark = int(repo.get_state(s, KEY_BLOB_MARK) or 0)
+                items = repo.blobs_after(s, mark, 200)
+            if not items:
+                return sent
+            with self.server.read_session() as s:
+                present = repo.blob_sizes(s, [b.sha256 for b in items])
+            wanted = [(b.sha256, b.size_bytes) for b in items if b.sha256 not in present]
+            for group in _by_size(wanted):
+                with self.local.read_session() as s:
+                    blobs = repo.read_blobs(s, group)
+                with self.server.session() as s:
+                    repo.write_blobs(s, blobs)
+                sent += len(blobs)
+            with self.local.session() as s:
+                repo.set_state(s, KEY_BLOB_MARK, str(items[-1].position))
+
+    def download_blobs(self) -> int:
+        """Fetch the blobs of attachments this desktop has but cannot open yet."""
+        with self.local.read_session() as s:
+            missing = repo.missing_blob_hashes(s)
+        if not missing:
+            return 0
+        with self.server.read_session() as s:
+            sizes = repo.blob_sizes(s, missing)  # not there yet: the uploader has not synced
+        received = 0
+        for group in _by_size(list(sizes.items())):
+            with self.server.read_session() as s:
+                blobs = repo.read_blobs(s, group)
+            with self.local.session() as s:
+                repo.write_blobs(s, blobs)
+            received += len(blobs)
+        return received
+
+
+def _by_size(items: list[tuple[str, int]]) -> Iterator[list[str]]:
+    """Hashes in groups of at most BLOB_BATCH_BYTES (a bigger blob goes alone)."""
+    group: list[str] = []
+    total = 0
+    for sha, size in items:
+        if group and total + size > BLOB_BATCH_BYTES:
+            yield group
+            group, total = [], 0
+        group.append(sha)
+        total += size
+    if group:
+        yield group

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -38,3 +39,14 @@ def diff(a: Snapshot, b: Snapshot) -> list[str]:
             if left != right:
                 out.append(f"{table} {row_id}: {left} != {right}")
     return out[:10]
+
+
+def wait_log_visible(server: Database, timeout: float = 60.0) -> None:
+    """Wait until no running transaction (any database of the cluster: xids are shared)
+    holds back change-log rows from a pull, so a round is sure to bring everything."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with server.read_session() as s:
+            if repo.log_fully_visible(s):
+                return
+        time.sleep(0.05)

@@ -35,7 +35,7 @@ from app.data.repos import sync as repo
 from app.domain.enums import Priority, TicketEventKind, TicketStatus
 from app.sync.engine import SyncEngine
 from tests.conftest import _pg_admin_url, _pg_url_for
-from tests.sync.helpers import conflicts, diff, snapshot
+from tests.sync.helpers import conflicts, diff, snapshot, wait_log_visible
 
 pytestmark = pytest.mark.postgres
 
@@ -252,6 +252,9 @@ class Replication(RuleBasedStateMachine):
     def _check_convergence(self) -> None:
         for _round in range(2):
             for n in range(DESKTOPS):
+                # A pull waits for every older transaction of the cluster; on a shared server
+                # another database's long transaction would only delay it, never lose rows.
+                wait_log_visible(self.server)
                 self.sync(n, None)
         server = snapshot(self.server)
         for db in self.desktops:

@@ -14,15 +14,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.data.capture import JsonValue, TableSpec, dumps, encode_value, replicated_tables
 from app.data.models.local import Device, OutboxEntry, SyncState
 from app.data.models.sync import ChangeLogEntry, RowClock, SyncConflict, SyncPeer
+from app.data.models.tickets import Attachment, AttachmentBlob
 from app.domain.ids import device_prefix, new_id
 
+#: A write broke a constraint (raised by the fast apply path; the careful one resolves it).
+ConstraintError = IntegrityError
+
 __all__ = [
+    "ConstraintError",
     "JsonValue",
     "LogRow",
     "OutboxRow",
@@ -78,6 +86,7 @@ class ConflictRow:
     loser_hlc: str
     loser_device: str
     resolved: bool
+    base_value: str = "null"
 
 
 # --- key/value state --------------------------------------------------------------------------
@@ -161,15 +170,21 @@ def acknowledge_outbox(session: Session, entries: Sequence[OutboxRow], device: s
     """Drop pushed entries and remember the stamps of the values they carried."""
     if not entries:
         return
+    keys = [(e.table_name, e.row_id) for e in entries]
+    known = load_clocks_many(session, keys)
+    touched: dict[tuple[str, uuid.UUID], Clocks] = {}
     for entry in entries:
-        clocks = load_clocks(session, entry.table_name, entry.row_id)
+        key = (entry.table_name, entry.row_id)
+        clocks = touched.get(key)
+        if clocks is None:
+            clocks = touched[key] = known.get(key, {})
         for field in entry.fields:
             old = clocks.get(field)
             if old is None:
                 clocks[field] = [entry.hlc, 0, device]
             elif entry.hlc > old[0]:
                 clocks[field] = [entry.hlc, old[1], device]
-        save_clocks(session, entry.table_name, entry.row_id, clocks)
+    save_clocks_many(session, [(t, r, c) for (t, r), c in touched.items()])
     session.execute(delete(OutboxEntry).where(OutboxEntry.seq <= entries[-1].seq))
 
 
@@ -407,6 +422,18 @@ def read_log_page(session: Session, after: tuple[int, int], limit: int) -> list[
     ]
 
 
+def log_fully_visible(session: Session) -> bool:
+    """True when no running transaction holds back any change-log row from a pull."""
+    return bool(
+        session.scalar(
+            text(
+                "SELECT coalesce(max(tx_xid) < pg_snapshot_xmin(pg_current_snapshot()), true) "
+                "FROM sync_change_log"
+            )
+        )
+    )
+
+
 def log_size(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(ChangeLogEntry)) or 0)
 
@@ -418,15 +445,16 @@ def server_now_ms(session: Session) -> int:
 
 
 def unlogged_rows(
-    session: Session, spec: TableSpec
+    session: Session, spec: TableSpec, *, limit: int | None = None
 ) -> list[tuple[uuid.UUID, dict[str, JsonValue]]]:
     """Server rows that never reached the change log (written without replication)."""
     table = spec.model.__table__
     has_clock = exists().where(RowClock.table_name == spec.name, RowClock.row_id == table.c.id)
     out = []
-    for row in session.execute(
-        select(table).where(~has_clock).order_by(table.c.created_at)
-    ).mappings():
+    stmt = select(table).where(~has_clock).order_by(table.c.created_at, table.c.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    for row in session.execute(stmt).mappings():
         values = {f: encode_value(row[f]) for f in spec.fields}
         values["hlc"] = row["hlc"]
         out.append((row["id"], values))
@@ -461,6 +489,486 @@ def list_conflicts(session: Session) -> list[ConflictRow]:
             loser_hlc=r.loser_hlc,
             loser_device=r.loser_device,
             resolved=r.resolved_at is not None,
+            base_value=r.base_value,
         )
         for r in rows
     ]
+
+
+# --- batched reads and writes (one page or batch at a time) ----------------------------------
+
+_CHUNK = 900  # bound parameters per IN (...) list: below SQLite's old 999 limit
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def load_rows(
+    session: Session, spec: TableSpec, ids: Iterable[uuid.UUID], *, for_update: bool = False
+) -> dict[uuid.UUID, dict[str, JsonValue]]:
+    """Many rows of one table as JSON values (fields plus `hlc`), by id; absent ones left out.
+
+    On PostgreSQL with `for_update` the rows are locked until commit (ids in sorted order, so
+    two batches touching the same rows wait for each other instead of deadlocking).
+    """
+    table = spec.model.__table__
+    wanted = sorted(set(ids))
+    out: dict[uuid.UUID, dict[str, JsonValue]] = {}
+    lock = for_update and session.get_bind().dialect.name == "postgresql"
+    fields = spec.fields
+    for chunk in _chunks(wanted):
+        stmt = select(table).where(table.c.id.in_(chunk))
+        if lock:
+            stmt = stmt.order_by(table.c.id).with_for_update()
+        for row in session.execute(stmt).mappings():
+            values = {f: encode_value(row[f]) for f in fields}
+            values["hlc"] = row["hlc"]
+            out[row["id"]] = values
+    return out
+
+
+def load_clocks_many(
+    session: Session, keys: Iterable[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], Clocks]:
+    """Field clocks of many rows at once (by the primary key); rows without clocks left out."""
+    by_table: dict[str, set[uuid.UUID]] = {}
+    for table, row_id in keys:
+        by_table.setdefault(table, set()).add(row_id)
+    out: dict[tuple[str, uuid.UUID], Clocks] = {}
+    for table, wanted in by_table.items():
+        for chunk in _chunks(sorted(wanted)):
+            for r in session.execute(
+                select(RowClock.row_id, RowClock.clocks).where(
+                    RowClock.table_name == table, RowClock.row_id.in_(chunk)
+                )
+            ):
+                out[(table, r.row_id)] = json.loads(r.clocks) if r.clocks else {}
+    return out
+
+
+def save_clocks_many(session: Session, items: Sequence[tuple[str, uuid.UUID, Clocks]]) -> None:
+    """Insert or replace the field clocks of many rows (one executemany per chunk)."""
+    if not items:
+        return
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = maker(RowClock)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RowClock.table_name, RowClock.row_id],
+        set_={"clocks": stmt.excluded.clocks},
+    )
+    rows = [{"table_name": t, "row_id": r, "clocks": dumps(c)} for t, r, c in items]
+    for chunk in _chunks(rows, 2000):
+        session.execute(stmt, list(chunk))
+
+
+def delete_clocks(session: Session, keys: Sequence[tuple[str, uuid.UUID]]) -> None:
+    for table, row_id in keys:
+        session.execute(
+            delete(RowClock).where(RowClock.table_name == table, RowClock.row_id == row_id)
+        )
+
+
+def insert_rows(
+    session: Session, spec: TableSpec, rows: Sequence[tuple[uuid.UUID, dict[str, JsonValue]]]
+) -> None:
+    """Insert many rows (values include `hlc`) with one executemany."""
+    if not rows:
+        return
+    table = spec.model.__table__
+    params = []
+    for row_id, values in rows:
+        decoded = spec.decode(values)
+        decoded["hlc"] = values["hlc"]
+        decoded["id"] = row_id
+        params.append(decoded)
+    session.execute(insert(table), params)
+
+
+def update_rows(
+    session: Session,
+    spec: TableSpec,
+    rows: Sequence[tuple[uuid.UUID, dict[str, JsonValue]]],
+) -> None:
+    """Update the given fields of many rows; rows changing the same fields share a statement.
+
+    `updated_at` is always named (from the values, which hold the full row), or the column's
+    onupdate would restamp it with this computer's time.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in rows:
+        names = tuple(sorted(values))
+        decoded = spec.decode(values)
+        if "hlc" in values:
+            decoded["hlc"] = values["hlc"]
+        decoded["_row_id"] = row_id
+        groups.setdefault(names, []).append(decoded)
+    table = spec.model.__table__
+    for names, params in groups.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_row_id"))
+            .values({n: bindparam(n) for n in names})
+        )
+        session.execute(stmt, params)
+
+
+def delete_rows(session: Session, spec: TableSpec, ids: Sequence[uuid.UUID]) -> None:
+    """Remove rows for good (a duplicate the server merged into another row)."""
+    table = spec.model.__table__
+    for chunk in _chunks(list(ids)):
+        session.execute(delete(table).where(table.c.id.in_(chunk)))
+
+
+def redirect_references(
+    session: Session, target: str, old: uuid.UUID, new: uuid.UUID
+) -> list[tuple[str, uuid.UUID]]:
+    """Point every replicated row that references `target` row `old` at `new` instead.
+
+    Returns the (table, id) of the rows changed (not captured: the server does the same).
+    """
+    changed: list[tuple[str, uuid.UUID]] = []
+    for spec in replicated_tables().values():
+        table = spec.model.__table__
+        for column, points_at in spec.foreign_keys.items():
+            if points_at != target:
+                continue
+            col = table.c[column]
+            ids = session.scalars(select(table.c.id).where(col == old)).all()
+            if ids:
+                session.execute(update(table).where(col == old).values({column: new}))
+                changed.extend((spec.name, i) for i in ids)
+    return changed
+
+
+def find_clash(
+    session: Session,
+    spec: TableSpec,
+    columns: Sequence[str],
+    values: dict[str, JsonValue],
+    row_id: uuid.UUID,
+) -> uuid.UUID | None:
+    """Another row holding the same values in these (unique) columns, if any.
+
+    A NULL in any column never clashes (SQL unique constraints treat NULLs as distinct).
+    """
+    if any(values.get(c) is None for c in columns):
+        return None
+    table = spec.model.__table__
+    decoded = spec.decode({c: values[c] for c in columns})
+    stmt = select(table.c.id).where(table.c.id != row_id)
+    for c in columns:
+        stmt = stmt.where(table.c[c] == decoded[c])
+    return session.scalars(stmt.limit(1)).first()
+
+
+def value_taken(
+    session: Session, spec: TableSpec, columns: Sequence[str], values: dict[str, JsonValue]
+) -> bool:
+    return find_clash(session, spec, columns, values, uuid.UUID(int=0)) is not None
+
+
+def max_int(session: Session, spec: TableSpec, column: str, scope: dict[str, JsonValue]) -> int:
+    """The largest value of an integer column among rows sharing the `scope` values."""
+    table = spec.model.__table__
+    decoded = spec.decode(scope)
+    stmt = select(func.max(table.c[column]))
+    for c, v in decoded.items():
+        stmt = stmt.where(table.c[c] == v)
+    return int(session.scalar(stmt) or 0)
+
+
+def allocate_versions(session: Session, count: int) -> list[int]:
+    """`count` new change-log ids (server versions), in increasing order."""
+    rows = session.execute(
+        text(
+            "SELECT nextval(pg_get_serial_sequence('sync_change_log', 'id')) "
+            "FROM generate_series(1, :n)"
+        ),
+        {"n": count},
+    ).scalars()
+    return sorted(int(v) for v in rows)
+
+
+def append_log_many(session: Session, records: Sequence[dict[str, Any]]) -> None:
+    """Write change-log rows whose ids were allocated (`allocate_versions`)."""
+    if not records:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": r["id"],
+            "table_name": r["table_name"],
+            "row_id": r["row_id"],
+            "op": r["op"],
+            "fields": dumps(r["fields"]),
+            "hlc": r["hlc"],
+            "device_id": r["device_id"],
+            "created_at": now,
+        }
+        for r in records
+    ]
+    for chunk in _chunks(rows, 2000):
+        session.execute(insert(ChangeLogEntry), list(chunk))
+
+
+def field_value_at(
+    session: Session, table: str, row_id: uuid.UUID, fields: Sequence[str], version: int
+) -> dict[str, JsonValue] | None:
+    """The values the server held for these fields at a version (from the change log).
+
+    None when the log no longer reaches back that far (purged) or never had the fields.
+    """
+    if version <= 0:
+        return None
+    found: dict[str, JsonValue] = {}
+    for r in session.execute(
+        select(ChangeLogEntry.fields)
+        .where(
+            ChangeLogEntry.table_name == table,
+            ChangeLogEntry.row_id == row_id,
+            ChangeLogEntry.id <= version,
+        )
+        .order_by(ChangeLogEntry.id.desc())
+    ):
+        logged = json.loads(r.fields)
+        for f in fields:
+            if f not in found and f in logged:
+                found[f] = logged[f][0]
+        if len(found) == len(fields):
+            return found
+    return found or None
+
+
+# --- device prefixes ----------------------------------------------------------------------------
+
+
+def set_device_prefix(session: Session, prefix: str) -> None:
+    """This desktop's ticket numbers use `prefix` from now on (numbers given keep theirs)."""
+    session.execute(update(Device).values(prefix=prefix))
+
+
+def assign_prefix(
+    session: Session,
+    device: str,
+    schema_revision: str,
+    candidates: Iterable[str],
+) -> str:
+    """The server: this device's ticket-number prefix, allocating a free one the first time.
+
+    Allocation is serialised by a transaction-level advisory lock, so two desktops connecting
+    at once never get the same prefix (the column is also unique). The first candidate (the
+    desktop's own prefix) is taken when no other desktop holds it; later ones only when no
+    ticket on the server uses them either.
+    """
+    session.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
+    lock_peer(session, device, schema_revision)
+    held = session.scalar(select(SyncPeer.prefix).where(SyncPeer.device_id == device))
+    if held:
+        return held
+    taken = set(session.scalars(select(SyncPeer.prefix).where(SyncPeer.prefix.is_not(None))))
+    from app.data.models.tickets import Ticket
+
+    for n, candidate in enumerate(candidates):
+        if candidate in taken:
+            continue
+        if n > 0 and session.scalar(
+            select(Ticket.id).where(Ticket.number.like(f"{candidate}-%")).limit(1)
+        ):
+            continue
+        session.execute(
+            update(SyncPeer).where(SyncPeer.device_id == device).values(prefix=candidate)
+        )
+        return candidate
+    raise RuntimeError("no free ticket-number prefix")  # 32**3 of them: never in practice
+
+
+# --- pull cursors and tombstone purge ---------------------------------------------------------
+
+
+def report_cursor(session: Session, device: str, xid: int, row_id: int) -> None:
+    """The server: where this desktop's pulls have reached (tombstones below may go)."""
+    session.execute(
+        update(SyncPeer)
+        .where(SyncPeer.device_id == device)
+        .values(pulled_xid=xid, pulled_id=row_id, updated_at=datetime.now(UTC))
+    )
+
+
+def purge_horizon(session: Session, active_since: datetime) -> tuple[int, int] | None:
+    """The lowest pull cursor of the desktops active since then (None: no active desktop)."""
+    row = session.execute(
+        select(SyncPeer.pulled_xid, SyncPeer.pulled_id)
+        .where(SyncPeer.updated_at >= active_since, SyncPeer.device_id != "server")
+        .order_by(SyncPeer.pulled_xid, SyncPeer.pulled_id)
+        .limit(1)
+    ).first()
+    return (int(row.pulled_xid), int(row.pulled_id)) if row is not None else None
+
+
+def purge_tombstones(
+    session: Session, horizon: tuple[int, int], limit: int = 5000
+) -> tuple[int, tuple[int, int]]:
+    """The server: remove tombstoned rows every active desktop has pulled, with their log.
+
+    A row goes only when its last change is at or below `horizon` (every cursor has it) and
+    no other row references it.
+    Returns (rows removed, highest change-log position removed).
+    """
+    specs = replicated_tables()
+    referencing: dict[str, list[tuple[str, str]]] = {}
+    for spec in specs.values():
+        for column, target in spec.foreign_keys.items():
+            referencing.setdefault(target, []).append((spec.name, column))
+    removed = 0
+    top = (0, 0)
+    params = {"hx": horizon[0], "hid": horizon[1], "limit": limit}
+    for name in reversed(list(specs)):
+        refs = " ".join(
+            f"AND NOT EXISTS (SELECT 1 FROM {child} c WHERE c.{column} = t.id)"
+            for child, column in referencing.get(name, [])
+        )
+        ids = session.scalars(
+            text(
+                f"SELECT t.id FROM {name} t WHERE t.deleted_at IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM sync_change_log l WHERE l.table_name = :tn "
+                "AND l.row_id = t.id AND (l.tx_xid, l.id) > "
+                "(CAST(CAST(:hx AS text) AS xid8), :hid)) "
+                f"{refs} LIMIT :limit"
+            ),
+            {**params, "tn": name},
+        ).all()
+        if not ids:
+            continue
+        last = session.execute(
+            text(
+                "SELECT tx_xid::text::bigint AS xid, id FROM sync_change_log "
+                "WHERE table_name = :tn AND row_id = ANY(:ids) ORDER BY tx_xid DESC, id DESC "
+                "LIMIT 1"
+            ),
+            {"tn": name, "ids": list(ids)},
+        ).first()
+        if last is not None:
+            top = max(top, (int(last.xid), int(last.id)))
+        session.execute(
+            delete(ChangeLogEntry).where(
+                ChangeLogEntry.table_name == name, ChangeLogEntry.row_id.in_(ids)
+            )
+        )
+        session.execute(
+            delete(RowClock).where(RowClock.table_name == name, RowClock.row_id.in_(ids))
+        )
+        table = specs[name].model.__table__
+        session.execute(delete(table).where(table.c.id.in_(ids)))
+        removed += len(ids)
+    return removed, top
+
+
+def local_synced_ids(
+    session: Session, spec: TableSpec, *, tombstoned_only: bool
+) -> list[uuid.UUID]:
+    """Rows of this desktop the server has seen (they have clocks) with no pending edit."""
+    table = spec.model.__table__
+    has_clock = exists().where(RowClock.table_name == spec.name, RowClock.row_id == table.c.id)
+    pending = exists().where(OutboxEntry.table_name == spec.name, OutboxEntry.row_id == table.c.id)
+    stmt = select(table.c.id).where(has_clock, ~pending)
+    if tombstoned_only:
+        stmt = stmt.where(table.c.deleted_at.is_not(None))
+    return list(session.scalars(stmt))
+
+
+def existing_ids(session: Session, spec: TableSpec, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    table = spec.model.__table__
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(list(ids)):
+        found.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+    return found
+
+
+def forget_rows(session: Session, spec: TableSpec, ids: Sequence[uuid.UUID]) -> None:
+    """A desktop: remove rows the server purged, with their clocks."""
+    table = spec.model.__table__
+    for chunk in _chunks(list(ids)):
+        session.execute(
+            delete(RowClock).where(RowClock.table_name == spec.name, RowClock.row_id.in_(chunk))
+        )
+        session.execute(delete(table).where(table.c.id.in_(chunk)))
+
+
+# --- attachment blobs -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """One stored blob: its position in this file (SQLite rowid), hash and size."""
+
+    position: int
+    sha256: str
+    size_bytes: int
+
+
+def blobs_after(session: Session, position: int, limit: int) -> list[BlobInfo]:
+    """This desktop's blobs stored after a position (SQLite rowid order)."""
+    return [
+        BlobInfo(int(r.rowid), r.sha256, int(r.size_bytes))
+        for r in session.execute(
+            text(
+                "SELECT rowid, sha256, size_bytes FROM attachment_blobs WHERE rowid > :p "
+                "ORDER BY rowid LIMIT :n"
+            ),
+            {"p": position, "n": limit},
+        )
+    ]
+
+
+def blob_sizes(session: Session, hashes: Sequence[str]) -> dict[str, int]:
+    """Of these hashes, the ones stored here, with their sizes."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(hashes)):
+        for r in session.execute(
+            select(AttachmentBlob.sha256, AttachmentBlob.size_bytes).where(
+                AttachmentBlob.sha256.in_(chunk)
+            )
+        ):
+            out[r.sha256] = int(r.size_bytes)
+    return out
+
+
+def read_blobs(session: Session, hashes: Sequence[str]) -> list[tuple[str, int, bytes]]:
+    return [
+        (r.sha256, int(r.size_bytes), bytes(r.data))
+        for r in session.execute(
+            select(AttachmentBlob.sha256, AttachmentBlob.size_bytes, AttachmentBlob.data).where(
+                AttachmentBlob.sha256.in_(list(hashes))
+            )
+        )
+    ]
+
+
+def write_blobs(session: Session, blobs: Sequence[tuple[str, int, bytes]]) -> None:
+    """Store blobs (a hash already stored is left as it is)."""
+    if not blobs:
+        return
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = datetime.now(UTC)
+    stmt = maker(AttachmentBlob).on_conflict_do_nothing(index_elements=[AttachmentBlob.sha256])
+    session.execute(
+        stmt,
+        [{"sha256": h, "size_bytes": n, "data": d, "created_at": now} for h, n, d in blobs],
+    )
+
+
+def missing_blob_hashes(session: Session) -> list[str]:
+    """Hashes of live attachments whose bytes this database does not hold yet."""
+    return list(
+        session.scalars(
+            select(Attachment.sha256)
+            .distinct()
+            .where(
+                Attachment.deleted_at.is_(None),
+                ~exists().where(AttachmentBlob.sha256 == Attachment.sha256),
+            )
+        )
+    )
