@@ -24,8 +24,9 @@ from app.domain.sla import SlaState
 from app.services.ticket_service import TICKET_COLUMNS, TicketFilter, TicketRow
 from app.ui import theme
 from app.ui.icons import icon
-from app.ui.models.paged_table_model import Column, PagedTableModel
+from app.ui.models.paged_table_model import Column, SparsePagedTableModel
 from app.ui.models.roles import ID_ROLE, ROW_ROLE
+from app.ui.worker import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -248,14 +249,20 @@ def ticket_columns() -> list[Column[TicketRow]]:
     return [_column_for(key, title, shown) for key, title, shown in column_specs()]
 
 
-class TicketModel(PagedTableModel[TicketRow]):
-    """Ticket rows paged in from `TicketService.list_page` as the view scrolls.
+class TicketModel(SparsePagedTableModel[TicketRow]):
+    """Ticket rows from `TicketService.list_page`, at random once the total is known.
+
+    `reset(fetch, count)` loads the first page at once and counts on the task runner; then
+    every row exists and pages of `page_size` load in the background as they are painted
+    (at most `max_pages` kept). `ensure_row(row)` loads a row's page now (jump to the end).
 
     Every column of `TICKET_COLUMNS` is in the model; the view hides what the person did not
     choose, so the chooser never resets the model.
 
     Signals:
         sort_requested(str, bool): inherited; the pane re-queries with that ORDER BY.
+        total_changed(int): inherited; how many tickets the list has.
+        load_failed(object): inherited; a page or the count could not be read.
     """
 
     def __init__(
@@ -263,9 +270,18 @@ class TicketModel(PagedTableModel[TicketRow]):
         fetch_page: Callable[[int, int], Sequence[TicketRow]] | None = None,
         *,
         page_size: int = 200,
+        max_pages: int = 50,
+        tasks: TaskRunner | None = None,
         parent: Any = None,
     ) -> None:
-        super().__init__(ticket_columns(), fetch_page, page_size=page_size, parent=parent)
+        super().__init__(
+            ticket_columns(),
+            fetch_page,
+            page_size=page_size,
+            max_pages=max_pages,
+            tasks=tasks,
+            parent=parent,
+        )
 
 
 # --- saved views --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -151,6 +152,8 @@ class TicketsPane(Pane):
         self._counting = False
         self._count_again = False
         self._search_request = 0
+        self._list_query: tuple[TicketFilter, str, bool] | None = None
+        self._load_error_generation = -1
         self._watching = False
         self._loaded_views_once = False
         self.last_bulk: Any = None
@@ -195,7 +198,7 @@ class TicketsPane(Pane):
         self.views = ViewsSidebar()
         self.views.save_button.setEnabled(True)
 
-        self.model = TicketModel(parent=self)
+        self.model = TicketModel(tasks=self.tasks, parent=self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
@@ -203,6 +206,7 @@ class TicketsPane(Pane):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
+        self.table.installEventFilter(self)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
@@ -324,6 +328,9 @@ class TicketsPane(Pane):
         self.import_action.triggered.connect(self._on_import_action_triggered)
         self.columns_action.triggered.connect(self._on_columns_action_triggered)
         self.model.sort_requested.connect(self._on_model_sort_requested)
+        self.model.total_changed.connect(self._on_model_total_changed)
+        self.model.load_failed.connect(self._on_model_load_failed)
+        self.model.dataChanged.connect(self._on_model_data_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.activated.connect(self._on_table_activated)
@@ -513,34 +520,66 @@ class TicketsPane(Pane):
         self.assignee_combo.setEnabled(self._view.filter.assignee is None)
 
     def _reload_list(self) -> None:
+        """Show the first page of the current query now; the count follows from the task
+        runner (the model drops it if the query changed meanwhile)."""
         flt = self.current_filter()
         self._filter = flt
         tickets = self.services.tickets
         key, descending = service_sort_key(self._sort_key), self._descending
 
         def fetch(offset: int, limit: int) -> Sequence[TicketRow]:
-            try:
-                return tickets.list_page(
-                    flt, sort_key=key, descending=descending, offset=offset, limit=limit
-                )
-            except Exception as exc:  # shown after the model call returns, not inside it
-                failure = exc
-                QTimer.singleShot(0, lambda: self.show_error(failure, "Could not load the tickets"))
-                return []
+            if not shiboken6.isValid(self):
+                return []  # a page asked for just before the pane closed
+            return tickets.list_page(
+                flt, sort_key=key, descending=descending, offset=offset, limit=limit
+            )
 
-        self.model.reset(fetch)
-        total = tickets.count(flt)
-        self.count_label.setText("1 ticket" if total == 1 else f"{total:,} tickets")
-        if total == 0:
-            self.empty_label.setText(self._empty_text(flt))
-            self.list_stack.setCurrentWidget(self.empty_label)
-        else:
+        def count() -> int:
+            return tickets.count(flt)
+
+        query = (flt, key, descending)
+        if query != self._list_query:
+            self._list_query = query
+            self.count_label.setText("Counting…")  # a refresh of the same list keeps its count
+        self.model.reset(fetch, count)  # a short first page is the total: told at once
+        if self.model.rowCount() > 0:
             self.list_stack.setCurrentWidget(self.table)
         self._reselect()
         self._update_bulk_bar()
 
+    @Slot(int)
+    def _on_model_total_changed(self, total: int) -> None:
+        self.count_label.setText("1 ticket" if total == 1 else f"{total:,} tickets")
+        if total == 0:
+            self.empty_label.setText(self._empty_text(self._filter))
+            self.list_stack.setCurrentWidget(self.empty_label)
+        else:
+            self.list_stack.setCurrentWidget(self.table)
+
+    @Slot(object)
+    def _on_model_load_failed(self, exc: Exception) -> None:
+        """One message per list shown, after the model call that failed has returned."""
+        if self._load_error_generation == self.model.generation:
+            return
+        self._load_error_generation = self.model.generation
+        if self.count_label.text() == "Counting…":
+            self.count_label.clear()
+        QTimer.singleShot(0, lambda: self.show_error(exc, "Could not load the tickets"))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_model_data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
+        """A page arrived: if it holds the current row (e.g. after Ctrl+End), show that
+        ticket."""
+        current = self.table.currentIndex()
+        if not current.isValid() or not top.row() <= current.row() <= bottom.row():
+            return
+        ticket_id = self.model.data(current, ID_ROLE)
+        if ticket_id is not None and ticket_id != self._selected_id:
+            self._selected_id = ticket_id
+            self._load_detail()
+
     def _empty_text(self, flt: TicketFilter) -> str:
-        if self.services.tickets.count(TicketFilter()) == 0:
+        if not self.services.tickets.list_page(TicketFilter(), offset=0, limit=1):
             return NO_TICKETS_TEXT
         if self.search_edit.text().strip() or flt.assignee != self._view.filter.assignee:
             return NO_MATCH_TEXT
@@ -615,6 +654,13 @@ class TicketsPane(Pane):
         self._run(lambda: search(text, limit=SEARCH_HITS), done, failed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_End, Qt.Key.Key_Home)
+        ):
+            return self._jump(event)
         if watched is self.search_edit and event.type() == QEvent.Type.KeyPress:
             key = event.key() if isinstance(event, QKeyEvent) else None
             if key == Qt.Key.Key_Down and self.search_results.isVisible():
@@ -624,6 +670,23 @@ class TicketsPane(Pane):
                 self.search_edit.clear()
                 return True
         return super().eventFilter(watched, event)
+
+    def _jump(self, event: QKeyEvent) -> bool:
+        """End / Ctrl+End: the last ticket of the list (its page loaded first, so the row is
+        real at once); Home / Ctrl+Home: the first. Shift extends the selection as usual."""
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        if event.key() == Qt.Key.Key_End:
+            self.model.ensure_last_row()
+        else:
+            self.model.ensure_row(0)
+        if event.modifiers() & ctrl:
+            return False  # QTableView moves to the first/last row itself
+        # Plain Home/End would move between columns; rows are what a technician means.
+        QApplication.sendEvent(
+            self.table,
+            QKeyEvent(event.type(), event.key(), event.modifiers() | ctrl, event.text()),
+        )
+        return True
 
     # --- bulk ---
 
