@@ -676,9 +676,13 @@ def test_team_category_channel_and_tags_are_edited_in_place(
     assert "Network" in detail.people_label.text()
 
 
-def test_new_ticket_dialog_takes_tags_and_tier(qtbot: QtBot, services: Services) -> None:
-    dialog = NewTicketDialog(services.tickets)
+def test_new_ticket_dialog_takes_tags_and_tier(
+    qtbot: QtBot, services: Services, tasks: TaskRunner
+) -> None:
+    dialog = NewTicketDialog(services.tickets, tasks=tasks)
     qtbot.addWidget(dialog)
+    _settle(tasks)  # its lists arrive in the background
+    assert dialog.loading == 0
     qtbot.keyClicks(dialog.subject_edit, "Core switch down in building B")
     dialog.tags_edit.setText("network, outage, Network ,")
     assert dialog.tags() == ["network", "outage"]

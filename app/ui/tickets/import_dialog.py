@@ -4,6 +4,8 @@ row (a dry run that lists each bad line and why), then import — all the ticket
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,11 @@ from app.services.base import Area, Changes
 from app.services.registry import Services
 from app.services.ticket_io_service import IMPORT_FIELDS, CsvPreview, ImportReport, RowProblem
 from app.ui.icons import icon
+from app.ui.pane import Pane
+from app.ui.signals import AppSignals
 from app.ui.worker import TaskRunner
+
+log = logging.getLogger(__name__)
 
 #: What a column mapped to nothing is called in the combo boxes.
 IGNORE_TEXT = "(do not import)"
@@ -47,15 +53,25 @@ class ImportDialog(QDialog):
     """The CSV import, step by step; slow steps run on the task runner.
 
     Signals:
-        imported(object): the `Changes` after a successful import.
+        imported(object): the `Changes` after a successful import. If the dialog was closed
+            while the import ran, the `Changes` go out on the app signals instead (those
+            handed in, else those of the pane the dialog was opened from), so lists reload.
     """
 
     imported = Signal(object)
 
     MAPPING_COLUMN, FIELD_COLUMN, SAMPLE_COLUMN = 0, 1, 2
 
-    def __init__(self, services: Services, tasks: TaskRunner, parent: QWidget | None = None):
+    def __init__(
+        self,
+        services: Services,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        signals: AppSignals | None = None,
+    ):
         super().__init__(parent)
+        self._signals = signals if signals is not None else _pane_signals(parent)
         self.setWindowTitle("Import tickets from CSV")
         self.resize(760, 620)
         self._services = services
@@ -187,7 +203,18 @@ class ImportDialog(QDialog):
         mapping = self._checked_mapping
         io, path = self._services.ticket_io, self._path
         self.result_label.setText("Importing…")
-        self._start(lambda: io.import_csv(path, mapping, dry_run=False), self._on_imported)
+        signals = self._signals
+
+        def after_close(report: ImportReport) -> None:
+            # Closed mid-import: the tickets are in all the same, so the lists must reload.
+            if report.created and signals is not None and shiboken6.isValid(signals):
+                signals.changed.emit(Changes.of(Area.TICKETS))
+
+        self._start(
+            lambda: io.import_csv(path, mapping, dry_run=False),
+            self._on_imported,
+            if_gone=after_close,
+        )
 
     # --- helpers ---
 
@@ -195,7 +222,9 @@ class ImportDialog(QDialog):
     def busy_now(self) -> bool:
         return self.busy.isVisible()
 
-    def _start(self, work: Any, done: Any) -> None:
+    def _start(self, work: Any, done: Any, *, if_gone: Callable[[Any], None] | None = None) -> None:
+        """`work` on the task runner, the buttons off meanwhile. If the dialog is deleted
+        before it ends, `done` is dropped and `if_gone` gets the result instead."""
         self._request += 1
         request = self._request
         self.busy.show()
@@ -203,12 +232,17 @@ class ImportDialog(QDialog):
             button.setEnabled(False)
 
         def finished(result: Any) -> None:
-            if shiboken6.isValid(self) and request == self._request:
+            if not shiboken6.isValid(self):
+                if if_gone is not None:
+                    if_gone(result)
+            elif request == self._request:
                 self._idle()
                 done(result)
 
         def failed(exc: Exception) -> None:
-            if shiboken6.isValid(self) and request == self._request:
+            if not shiboken6.isValid(self):
+                log.warning("CSV import step failed after its dialog closed: %s", exc)
+            elif request == self._request:
                 self._idle()
                 self._show_failure(exc)
 
@@ -347,3 +381,10 @@ class ImportDialog(QDialog):
         if self.report is not None:
             self.result_label.setText("The mapping changed: press Check again.")
         self._update_import_enabled()
+
+
+def _pane_signals(widget: QWidget | None) -> AppSignals | None:
+    """The app signals of the pane `widget` sits in, if any."""
+    while widget is not None and not isinstance(widget, Pane):
+        widget = widget.parentWidget()
+    return widget.signals if isinstance(widget, Pane) else None

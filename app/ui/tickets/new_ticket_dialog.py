@@ -1,9 +1,17 @@
-"""Logging a new ticket: a short form, checked by the service, with messages in place."""
+"""Logging a new ticket: a short form, checked by the service, with messages in place.
+
+The lists (categories, teams, assignees, contacts) are read on the task runner: the form is
+usable at once, each list fills in when it arrives, and a ticket can be created before.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -25,7 +33,11 @@ from app.domain.sla import SlaState
 from app.errors import SupportDeskError
 from app.services.ticket_service import ContactOption, TicketService
 from app.ui import theme
+from app.ui.pane import Pane
 from app.ui.tickets.escalate_dialog import TIERS
+from app.ui.worker import TaskRunner
+
+log = logging.getLogger(__name__)
 
 #: How long typing in the requester field pauses before contacts are looked up.
 CONTACT_LOOKUP_MS = 200
@@ -40,10 +52,22 @@ class NewTicketDialog(QDialog):
 
     ticket_created = Signal(object, object)
 
-    def __init__(self, tickets: TicketService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        tickets: TicketService,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskRunner | None = None,
+    ) -> None:
+        """`tasks`: the runner for the lookups; by default that of the pane the dialog is
+        opened from, else one of its own."""
         super().__init__(parent)
         self._tickets = tickets
+        self.tasks = tasks or _pane_tasks(parent) or TaskRunner()
         self._contacts: dict[str, ContactOption] = {}
+        self._lookup_request = 0
+        #: Lists still being read (0 once all arrived).
+        self.loading = 0
         self.setWindowTitle("New ticket")
         self.setMinimumWidth(520)
         self._build()
@@ -130,19 +154,78 @@ class NewTicketDialog(QDialog):
         self.requester_edit.textEdited.connect(self._on_requester_edit_text_edited)
         self._lookup_timer.timeout.connect(self._on_lookup_timer_timeout)
 
+    def _run(
+        self,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        """`work` on the task runner; its outcome is dropped if the dialog is gone by then."""
+
+        def deliver(result: Any) -> None:
+            if shiboken6.isValid(self):
+                done(result)
+
+        def fail(exc: Exception) -> None:
+            if shiboken6.isValid(self):
+                failed(exc)
+            else:
+                log.warning("new-ticket lookup failed after the form closed: %s", exc)
+
+        self.tasks.run(work, deliver, fail)
+
     def _load_options(self) -> None:
-        actor = self._tickets.actor
+        tickets = self._tickets
         self.category_combo.addItem("")
-        self.category_combo.addItems(self._tickets.categories())
         self.team_combo.addItem("No team", None)
-        for team in self._tickets.teams():
-            self.team_combo.addItem(team.name, team.id)
         self.assignee_combo.addItem("Unassigned", None)
+        self.loading = 2
+        # The categories count over every ticket (seconds on a big database): on their own.
+        self._run(
+            lambda: list(tickets.categories()),
+            self._on_categories_loaded,
+            lambda exc: self._on_options_failed("categories", exc),
+        )
+        self._run(
+            lambda: (list(tickets.teams()), list(tickets.assignees()), tickets.contacts("", 50)),
+            self._on_people_loaded,
+            lambda exc: self._on_options_failed("teams and people", exc),
+        )
+
+    def _on_categories_loaded(self, categories: list[str]) -> None:
+        self.loading -= 1
+        line = self.category_combo.lineEdit()
+        assert line is not None  # editable
+        text, cursor = line.text(), line.cursorPosition()  # what may be typed already
+        self.category_combo.clear()
+        self.category_combo.addItem("")
+        self.category_combo.addItems(categories)
+        line.setText(text)
+        line.setCursorPosition(cursor)
+
+    def _on_people_loaded(self, lists: tuple[list[Any], list[Any], list[ContactOption]]) -> None:
+        self.loading -= 1
+        teams, people, contacts = lists
+        for team in teams:
+            self.team_combo.addItem(team.name, team.id)
+        actor = self._tickets.actor
         may_assign_others = actor.can(Permission.TICKET_ASSIGN_OTHERS)
-        for person in self._tickets.assignees():
+        for person in people:
             if may_assign_others or person.id == actor.user_id:
                 self.assignee_combo.addItem(person.name, person.id)
-        self._remember_contacts(self._tickets.contacts("", 50))
+        if self._lookup_request:  # the technician already searched: keep those suggestions
+            for option in contacts:
+                self._contacts[option.label] = option
+        else:
+            self._remember_contacts(contacts)
+
+    def _on_options_failed(self, what: str, exc: Exception) -> None:
+        self.loading -= 1
+        if isinstance(exc, SupportDeskError | PermissionError):
+            reason = str(exc)
+        else:
+            reason = f"a bug in SupportDesk: {type(exc).__name__}: {exc}"
+        self.show_error(f"Could not load the {what} ({reason}); the ticket can still be created.")
 
     def _remember_contacts(self, options: list[ContactOption]) -> None:
         for option in options:
@@ -192,14 +275,25 @@ class NewTicketDialog(QDialog):
 
     @Slot()
     def _on_lookup_timer_timeout(self) -> None:
-        try:
-            options = self._tickets.contacts(self.requester_edit.text(), 20)
-        except SupportDeskError as exc:
-            self.show_error(str(exc))
-            return
-        self._remember_contacts(options)
-        if options and self.requester_edit.hasFocus():
-            self.completer.complete()
+        self._lookup_request += 1
+        request = self._lookup_request
+        text = self.requester_edit.text()
+        contacts = self._tickets.contacts
+
+        def found(options: list[ContactOption]) -> None:
+            if request != self._lookup_request:
+                return  # typed on meanwhile: a newer lookup is under way
+            self._remember_contacts(options)
+            if options and self.requester_edit.hasFocus():
+                self.completer.complete()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, SupportDeskError | PermissionError):
+                self.show_error(str(exc))
+            else:
+                log.error("contact lookup failed: %s", exc)
+
+        self._run(lambda: contacts(text, 20), found, failed)
 
     def accept(self) -> None:
         """Create the ticket; stay open with a message when something needs fixing."""
@@ -235,3 +329,10 @@ class NewTicketDialog(QDialog):
         self.show_error("")
         self.ticket_created.emit(ticket_id, changes)
         super().accept()
+
+
+def _pane_tasks(widget: QWidget | None) -> TaskRunner | None:
+    """The task runner of the pane `widget` sits in, if any."""
+    while widget is not None and not isinstance(widget, Pane):
+        widget = widget.parentWidget()
+    return widget.tasks if isinstance(widget, Pane) else None

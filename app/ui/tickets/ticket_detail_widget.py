@@ -10,7 +10,10 @@ the app-wide signals, so the pane reloads the ticket as for any other change.
 from __future__ import annotations
 
 import html
+import logging
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QModelIndex,
     QSize,
@@ -36,6 +40,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QFont,
     QKeyEvent,
+    QKeySequence,
     QPalette,
 )
 from PySide6.QtWidgets import (
@@ -52,6 +57,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -102,6 +108,8 @@ from app.ui.tickets.requester_dialog import RequesterDialog
 from app.ui.tickets.sla_timeline import ClockLabel, SlaTimelineView, clock_text
 from app.ui.tickets.time_dialog import TimeDialog, TimeEntryForm
 
+log = logging.getLogger(__name__)
+
 NO_SELECTION_TEXT = "Select a ticket to see its history"
 OFFLINE_TEXT = "Offline – not yet on the server"
 OFFLINE_TIP = (
@@ -110,6 +118,20 @@ OFFLINE_TIP = (
 )
 #: How often the due times recount while a ticket is shown.
 CLOCK_TICK_MS = 30_000
+#: How long the category list (a count over every ticket) is reused before it is read again.
+CATEGORY_REFRESH_S = 600.0
+#: Files that can run programs when opened: opening one asks first.
+_RISKY_SUFFIX_WORDS = (
+    ".action .apk .app .appimage .application .bash .bat .bin .cmd .com .command .cpl "
+    ".csh .deb .desktop .dll .dmg .exe .fish .gadget .hta .inf .ins .isp .jar .js .jse "
+    ".ksh .lnk .mjs .msc .msi .msp .mst .pif .pkg .pl .ps1 .ps1xml .ps2 .psc1 .psm1 .py "
+    ".pyc .pyw .rb .reg .rpm .run .scf .scr .sct .sh .shb .url .vb .vbe .vbs .workflow "
+    ".ws .wsc .wsf .wsh .zsh"
+)
+RISKY_SUFFIXES = frozenset(_RISKY_SUFFIX_WORDS.split())
+RISKY_FILE_TEXT = (
+    "This file can run programs on your computer. Open it only if you trust the sender."
+)
 LINK_KIND_WORDS = {
     "related": "Related",
     "merged_into": "This ticket was merged into it",
@@ -130,14 +152,72 @@ def _local_files(urls: Sequence[QUrl]) -> list[Path]:
     return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and u.toLocalFile()]
 
 
+def is_risky_file(filename: str) -> bool:
+    """Whether opening `filename` could run a program (scripts, installers, shortcuts…)."""
+    return Path(filename.strip().rstrip(". ")).suffix.lower() in RISKY_SUFFIXES
+
+
+def send_keys_text() -> str:
+    """The reply editor's send shortcut as this platform writes it ("Ctrl+Enter", "⌘↩")."""
+    key = Qt.Key.Key_Return if sys.platform == "darwin" else Qt.Key.Key_Enter
+    sequence = QKeySequence(Qt.KeyboardModifier.ControlModifier | key)
+    return sequence.toString(QKeySequence.SequenceFormat.NativeText)
+
+
+class _TextField:
+    """A text box in the detail that a refresh must not overwrite while someone types in it.
+
+    `shown` is what the widget last put there; the text differs from it once the technician
+    typed something not yet saved. A refresh of the same ticket leaves the box alone while it
+    has the focus or holds such typing; once it loses the focus unchanged, it catches up.
+    """
+
+    def __init__(self, edit: QLineEdit, owner: QWidget) -> None:
+        self.edit = edit
+        self.owner = owner  # the widget that takes the focus (the combo of a combo's line)
+        self.shown = ""
+        self.stored = ""
+        self.committing = False
+
+    def modified(self) -> bool:
+        return self.edit.text() != self.shown
+
+    def focused(self) -> bool:
+        return self.edit.hasFocus() or self.owner.hasFocus()
+
+    def show(self, text: str, *, fresh: bool) -> bool:
+        """Put the stored `text` in the box unless that would lose typing; True if it did."""
+        self.stored = text
+        if fresh:
+            self.committing = False
+        elif self.modified() or (self.focused() and not self.committing):
+            return False
+        self.committing = False
+        self.shown = text
+        if self.edit.text() != text:
+            self.edit.setText(text)
+        return True
+
+    def commit(self) -> None:
+        """The text is being saved: the next refresh shows what was stored, focus or not."""
+        self.shown = self.edit.text()
+        self.committing = True
+
+    def catch_up(self) -> None:
+        """After the focus left: show the stored text if nothing was typed meanwhile."""
+        if not self.committing and not self.modified() and self.edit.text() != self.stored:
+            self.shown = self.stored
+            self.edit.setText(self.stored)
+
+
 class ReplyEditor(QPlainTextEdit):
-    """A plain-text editor where Ctrl+Enter (Cmd+Enter on macOS) sends.
+    """A plain-text editor where Ctrl+Enter (Cmd+Return on macOS) sends.
 
     Dropped files are not pasted as paths: the drop goes on to the detail widget, which
     attaches them.
 
     Signals:
-        submitted(): the technician pressed Ctrl+Enter.
+        submitted(): the technician pressed the send keys (`send_keys_text`).
     """
 
     submitted = Signal()
@@ -279,6 +359,10 @@ class TicketDetailWidget(QWidget):
         self._extras_request = 0
         self._offer_rating_for: uuid.UUID | None = None
         self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._categories: list[str] = []
+        self._categories_read_at = 0.0
+        self._categories_loading = False
+        self.risky_box: QMessageBox | None = None
         self.dialog: QWidget | None = None
         self.extras = DetailExtras(uuid.UUID(int=0))
         self.events = TicketEventModel(self)
@@ -608,8 +692,8 @@ class TicketDetailWidget(QWidget):
         self.category_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.category_combo.setToolTip("Type or pick a category, then press Enter")
         line = self.category_combo.lineEdit()
-        if line is not None:
-            line.setPlaceholderText("e.g. Printing, Network")
+        assert line is not None  # an editable combo has one
+        line.setPlaceholderText("e.g. Printing, Network")
         self.channel_combo = QComboBox()
         self.channel_combo.setToolTip("How the request came in")
         for channel in Channel:
@@ -620,6 +704,8 @@ class TicketDetailWidget(QWidget):
         self._tag_completer = QCompleter([], self)
         self._tag_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.tags_edit.setCompleter(self._tag_completer)
+        self._tags_field = _TextField(self.tags_edit, self.tags_edit)
+        self._category_field = _TextField(line, self.category_combo)
         tier_row = QWidget()
         tier_layout = QHBoxLayout(tier_row)
         tier_layout.setContentsMargins(0, 0, 0, 0)
@@ -653,10 +739,11 @@ class TicketDetailWidget(QWidget):
         self.requester_button.clicked.connect(self._on_requester_action_triggered)
         self.team_combo.activated.connect(self._on_team_combo_activated)
         self.category_combo.activated.connect(self._on_category_combo_activated)
-        if line is not None:
-            line.returnPressed.connect(self._on_category_return_pressed)
+        line.returnPressed.connect(self._on_category_return_pressed)
+        line.editingFinished.connect(self._on_category_editing_finished)
         self.channel_combo.activated.connect(self._on_channel_combo_activated)
         self.tags_edit.returnPressed.connect(self._on_tags_edit_return_pressed)
+        self.tags_edit.editingFinished.connect(self._on_tags_edit_editing_finished)
         self.tier_escalate_button.clicked.connect(self._on_escalate_button_clicked)
         return scroll
 
@@ -694,7 +781,7 @@ class TicketDetailWidget(QWidget):
         reply_row.addWidget(self.canned_button)
         reply_row.addWidget(self.article_button)
         self.send_button = QPushButton(icon("reply"), "Send")
-        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_button.setToolTip(f"Send ({send_keys_text()})")
         reply_row.addWidget(self.send_button)
         self.reply_editor = ReplyEditor()
         self.reply_editor.setMaximumHeight(120)
@@ -765,12 +852,12 @@ class TicketDetailWidget(QWidget):
         self.requester_email.setText(detail.requester_email or "—")
         self.requester_phone.setText(detail.requester_phone or "—")
         self.requester_org.setText(detail.organisation_name or "—")
-        self._show_fields(detail)
+        self._show_fields(detail, fresh=not same_ticket)
         self.refresh_clocks()
         self.clock_timer.start()
 
         self.events.set_events(detail.events)
-        if not same_ticket:
+        if not same_ticket:  # a refresh of the same ticket never touches the reply
             self.reply_editor.clear()
             self.public_radio.setChecked(True)
         self.stack.setCurrentWidget(self.detail_page)
@@ -909,10 +996,14 @@ class TicketDetailWidget(QWidget):
             + (f" · <span>{tags}</span>" if tags else "")
         )
 
-    def _show_fields(self, detail: TicketDetail) -> None:
+    def _show_fields(self, detail: TicketDetail, *, fresh: bool) -> None:
+        """The editable fields; with `fresh` false (a refresh of the ticket shown), the text
+        boxes keep what the technician is typing."""
         self.channel_combo.setCurrentIndex(self.channel_combo.findData(detail.channel))
-        self.category_combo.setEditText(detail.category)
-        self.tags_edit.setText(", ".join(detail.tags))
+        self._category_field.show(detail.category, fresh=fresh)
+        if detail.category and self._categories_read_at and detail.category not in self._categories:
+            self.set_categories([detail.category])  # new since the list was read
+        self._tags_field.show(", ".join(detail.tags), fresh=fresh)
         self._select_team(detail.team_id, detail.team_name)
         tier = int(getattr(detail, "tier", 1) or 1)
         self.tier_label.setText(tier_label(tier))
@@ -1016,11 +1107,11 @@ class TicketDetailWidget(QWidget):
     def _update_reply_placeholder(self) -> None:
         if self.note_radio.isChecked():
             self.reply_editor.setPlaceholderText(
-                "Write an internal note for colleagues… (Ctrl+Enter sends)"
+                f"Write an internal note for colleagues… ({send_keys_text()} sends)"
             )
         else:
             self.reply_editor.setPlaceholderText(
-                "Write a reply to the requester… (Ctrl+Enter sends)"
+                f"Write a reply to the requester… ({send_keys_text()} sends)"
             )
 
     # --- the extras: attachments, links, time, SLA stretches -----------------------------
@@ -1044,17 +1135,50 @@ class TicketDetailWidget(QWidget):
         work: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[Exception], None],
+        *,
+        if_gone: Callable[[Any], None] | None = None,
     ) -> None:
-        """Run `work` on the task runner (or at once, without one); report on this thread."""
+        """Run `work` on the task runner (or at once, without one); report on this thread.
+
+        When the widget was deleted meanwhile, its callbacks are dropped (they would touch
+        dead widgets); `if_gone` still gets the result, for what must outlive the widget.
+        """
+
+        def deliver(result: Any) -> None:
+            if shiboken6.isValid(self):
+                on_done(result)
+            elif if_gone is not None:
+                if_gone(result)
+
+        def fail(exc: Exception) -> None:
+            if shiboken6.isValid(self):
+                on_error(exc)
+            else:
+                log.warning("background work for a closed ticket view failed: %s", exc)
+
         if self._tasks is None:
             try:
                 result = work()
             except Exception as exc:
-                on_error(exc)
+                fail(exc)
                 return
-            on_done(result)
+            deliver(result)
             return
-        self._tasks.run(work, on_done, on_error)
+        self._tasks.run(work, deliver, fail)
+
+    def _orphan_broadcast(self) -> Callable[[Any], None]:
+        """Broadcast the `Changes` of a write that ends after this widget was deleted, so the
+        panes still reload."""
+        signals = self._signals
+
+        def send(result: Any) -> None:
+            changes = result[-1] if isinstance(result, tuple) and result else result
+            if not isinstance(changes, Changes) or not changes.areas:
+                return
+            if signals is not None and shiboken6.isValid(signals):
+                signals.changed.emit(changes)
+
+        return send
 
     def _load_extras(self, ticket_id: uuid.UUID, *, keep: bool) -> None:
         services = self._context()
@@ -1076,7 +1200,6 @@ class TicketDetailWidget(QWidget):
                 ("time_entries", conversation, lambda: conversation.time_entries(ticket_id)),
                 ("stretches", tickets, lambda: tickets.sla_timeline(ticket_id)),
                 ("teams", tickets, tickets.teams),
-                ("categories", tickets, tickets.categories),
             ]
             names = {
                 "attachments": "attachments",
@@ -1085,7 +1208,6 @@ class TicketDetailWidget(QWidget):
                 "time_entries": "time_entries",
                 "stretches": "sla_timeline",
                 "teams": "teams",
-                "categories": "categories",
             }
             for key, owner, call in calls:
                 if owner is None or not hasattr(owner, names[key]):
@@ -1101,6 +1223,46 @@ class TicketDetailWidget(QWidget):
             lambda extras: self._on_extras_loaded(request, extras),
             lambda exc: self.show_problem("Could not load the ticket's files and links", exc),
         )
+        self._load_categories()
+
+    def _load_categories(self) -> None:
+        """The category suggestions, in the background: they count over every ticket (seconds
+        on a big database), so they are read at most every `CATEGORY_REFRESH_S`."""
+        services = self._context()
+        categories = getattr(getattr(services, "tickets", None), "categories", None)
+        if categories is None or self._categories_loading:
+            return
+        fresh = time.monotonic() - self._categories_read_at < CATEGORY_REFRESH_S
+        if self._categories_read_at and fresh:
+            return
+        self._categories_loading = True
+
+        def done(found: list[str]) -> None:
+            self._categories_loading = False
+            self._categories_read_at = time.monotonic()
+            self.set_categories(found)
+
+        def failed(exc: Exception) -> None:
+            self._categories_loading = False
+            log.warning("could not read the categories: %s", exc)
+
+        self._run(lambda: list(categories()), done, failed)
+
+    def set_categories(self, categories: Sequence[str]) -> None:
+        """Fill the category list, keeping whatever is in the box (typed or shown)."""
+        known = list(dict.fromkeys([*categories, *self._categories]))
+        self._categories = sorted(known, key=str.casefold)
+        line = self.category_combo.lineEdit()
+        assert line is not None
+        text, cursor = line.text(), line.cursorPosition()
+        self.category_combo.blockSignals(True)
+        self.category_combo.clear()
+        self.category_combo.addItem("")
+        self.category_combo.addItems(self._categories)
+        self.category_combo.blockSignals(False)
+        if line.text() != text:
+            line.setText(text)
+        line.setCursorPosition(cursor)
 
     def _on_extras_loaded(self, request: int, extras: DetailExtras) -> None:
         if request != self._extras_request or self._detail is None:
@@ -1149,11 +1311,7 @@ class TicketDetailWidget(QWidget):
                 self.team_combo.addItem(team.name, team.id)
             self._select_team(current, self._detail.team_name if self._detail else "")
         if extras.categories:
-            text = self.category_combo.currentText()
-            self.category_combo.clear()
-            self.category_combo.addItem("")
-            self.category_combo.addItems(extras.categories)
-            self.category_combo.setEditText(text)
+            self.set_categories(extras.categories)
         known = sorted({*(self._detail.tags if self._detail else ())})
         self._tag_completer.setModel(QStringListModel(known, self._tag_completer))
 
@@ -1231,7 +1389,7 @@ class TicketDetailWidget(QWidget):
         the dialog when one is open, so the technician can correct and retry)."""
 
         def succeeded(changes: Changes) -> None:
-            if dialog is not None:
+            if _alive(dialog):
                 dialog.accept()
             if done:
                 self._say(done)
@@ -1240,16 +1398,16 @@ class TicketDetailWidget(QWidget):
             self._broadcast(changes)
 
         def failed(exc: Exception) -> None:
-            if dialog is not None and dialog.isVisible():
+            if _alive(dialog) and dialog.isVisible():
                 if isinstance(exc, SupportDeskError | PermissionError):
                     dialog.show_problem(str(exc))
                     return
                 dialog.set_busy(False)
             self.show_problem(what, exc)
-            if self._detail is not None:
-                self._show_fields(self._detail)  # put the boxes back to what is stored
+            if self._detail is not None:  # put the boxes back to what is stored
+                self._show_fields(self._detail, fresh=True)
 
-        self._run(call, succeeded, failed)
+        self._run(call, succeeded, failed, if_gone=self._orphan_broadcast())
 
     def _open_dialog(
         self, dialog: Any, save: Callable[[Any], Callable[[], Changes]], what: str, done: str
@@ -1318,10 +1476,15 @@ class TicketDetailWidget(QWidget):
     def _category_chosen(self, text: str) -> None:
         detail = self._detail
         text = " ".join(text.split())
-        if detail is None or text == detail.category:
+        if detail is None:
+            return
+        if text == detail.category or not self._category_field.modified():
+            # Nothing new typed (the box may lag behind a change that came meanwhile).
+            self._category_field.show(detail.category, fresh=True)
             return
         set_category = self._service("tickets", "set_category")
         if set_category is not None:
+            self._category_field.commit()
             self._write("Could not change the category", lambda: set_category(detail.id, text))
 
     @Slot(int)
@@ -1331,6 +1494,11 @@ class TicketDetailWidget(QWidget):
     @Slot()
     def _on_category_return_pressed(self) -> None:
         self._category_chosen(self.category_combo.currentText())
+
+    @Slot()
+    def _on_category_editing_finished(self) -> None:
+        if not self.category_combo.hasFocus():
+            self._category_field.catch_up()
 
     @Slot(int)
     def _on_channel_combo_activated(self, index: int) -> None:
@@ -1355,9 +1523,19 @@ class TicketDetailWidget(QWidget):
     def _on_tags_edit_return_pressed(self) -> None:
         detail, set_tags = self._detail, self._service("tickets", "set_tags")
         tags = self.tags_typed()
-        if detail is None or set_tags is None or tags == list(detail.tags):
+        if detail is None or set_tags is None:
             return
+        if tags == list(detail.tags) or not self._tags_field.modified():
+            # Nothing new typed (the box may lag behind a change that came meanwhile).
+            self._tags_field.show(", ".join(detail.tags), fresh=True)
+            return
+        self._tags_field.commit()
         self._write("Could not change the tags", lambda: set_tags(detail.id, tags))
+
+    @Slot()
+    def _on_tags_edit_editing_finished(self) -> None:
+        if not self.tags_edit.hasFocus():
+            self._tags_field.catch_up()
 
     @Slot()
     def _on_requester_action_triggered(self) -> None:
@@ -1414,7 +1592,7 @@ class TicketDetailWidget(QWidget):
         if detail.status is TicketStatus.RESOLVED:
             self._offer_rating_for = None
             if detail.satisfaction is None and previous.status is not TicketStatus.RESOLVED:
-                QTimer.singleShot(0, self.open_rating_dialog)
+                QTimer.singleShot(0, self, self.open_rating_dialog)
         elif detail.status == previous.status:
             self._offer_rating_for = None  # the change was refused
 
@@ -1664,7 +1842,7 @@ class TicketDetailWidget(QWidget):
 
         def done(result: tuple[str, Changes]) -> None:
             text, changes = result
-            if dialog is not None:
+            if _alive(dialog):
                 dialog.accept()
             if text and self._detail is not None and self._detail.id == ticket_id:
                 self.insert_at_cursor(text)
@@ -1672,14 +1850,14 @@ class TicketDetailWidget(QWidget):
             self._broadcast(changes)
 
         def failed(exc: Exception) -> None:
-            if dialog is not None and isinstance(exc, SupportDeskError | PermissionError):
+            if _alive(dialog) and isinstance(exc, SupportDeskError | PermissionError):
                 dialog.show_problem(str(exc))
                 return
-            if dialog is not None:
+            if _alive(dialog):
                 dialog.set_busy(False)
             self.show_problem("Could not use the article", exc)
 
-        self._run(work, done, failed)
+        self._run(work, done, failed, if_gone=self._orphan_broadcast())
 
     # attachments
 
@@ -1704,7 +1882,7 @@ class TicketDetailWidget(QWidget):
         ticket_id = detail.id
         files = list(paths)
 
-        def work() -> tuple[list[Any], list[str]]:
+        def work() -> tuple[list[Any], list[str], Changes]:
             added: list[Any] = []
             refused: list[str] = []
             for path in files:
@@ -1712,10 +1890,13 @@ class TicketDetailWidget(QWidget):
                     added.append(attach(ticket_id, path))
                 except (SupportDeskError, PermissionError) as exc:
                     refused.append(str(exc))
-            return added, refused
+            changes = getattr(added[-1], "changes", None) if added else Changes.of()
+            if not isinstance(changes, Changes) or (added and not changes.areas):
+                changes = Changes.of(Area.TICKETS, ids=(ticket_id,))
+            return added, refused, changes
 
-        def done(result: tuple[list[Any], list[str]]) -> None:
-            added, refused = result
+        def done(result: tuple[list[Any], list[str], Changes]) -> None:
+            added, refused, changes = result
             if refused:
                 what = "Could not attach a file" if len(refused) == 1 else "Some files were refused"
                 self.show_problem(what, " ".join(refused))
@@ -1725,12 +1906,14 @@ class TicketDetailWidget(QWidget):
                     if len(added) == 1
                     else f"Attached {len(added)} files"
                 )
-                changes = getattr(added[-1], "changes", None)
-                if not isinstance(changes, Changes) or not changes.areas:
-                    changes = Changes.of(Area.TICKETS, ids=(ticket_id,))
                 self._broadcast(changes)
 
-        self._run(work, done, lambda exc: self.show_problem("Could not attach the files", exc))
+        self._run(
+            work,
+            done,
+            lambda exc: self.show_problem("Could not attach the files", exc),
+            if_gone=self._orphan_broadcast(),
+        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._accepts_drop(event.mimeData().urls()):
@@ -1770,7 +1953,38 @@ class TicketDetailWidget(QWidget):
         self.open_attachment(attachment)
 
     def open_attachment(self, attachment: Any, *, launch: bool = True) -> None:
-        """Copy the file to a private temporary folder and open it in its usual program."""
+        """Copy the file to a private temporary folder and open it in its usual program.
+
+        A file that can run programs (`is_risky_file`) is only launched after the technician
+        confirmed it in a box (`risky_box` while it is open)."""
+        if launch and is_risky_file(str(attachment.filename)):
+            self._confirm_risky_open(attachment)
+            return
+        self._fetch_and_open(attachment, launch=launch)
+
+    def _confirm_risky_open(self, attachment: Any) -> None:
+        if self.risky_box is not None:
+            self.risky_box.raise_()
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Open a file that can run programs?")
+        box.setText(f"Open {attachment.filename}?")
+        box.setInformativeText(RISKY_FILE_TEXT)
+        box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.risky_box = box
+
+        def answered(result: int) -> None:
+            self.risky_box = None
+            box.deleteLater()
+            if result == QMessageBox.StandardButton.Open:
+                self._fetch_and_open(attachment, launch=True)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _fetch_and_open(self, attachment: Any, *, launch: bool) -> None:
         fetch = self._service("conversation", "attachment_bytes")
         if fetch is None:
             return
@@ -1832,7 +2046,7 @@ class TicketDetailWidget(QWidget):
         self.timeline.setHtml(self.timeline_html())
         self._scroll_timeline_to_end()
         # Once more after the layout settled (a new tab or width changes the document height).
-        QTimer.singleShot(0, self._scroll_timeline_to_end)
+        QTimer.singleShot(0, self, self._scroll_timeline_to_end)
 
     @Slot()
     def _scroll_timeline_to_end(self) -> None:
@@ -1870,6 +2084,11 @@ class TicketDetailWidget(QWidget):
     @Slot(bool)
     def _on_note_radio_toggled(self, _checked: bool) -> None:
         self._update_reply_placeholder()
+
+
+def _alive(widget: Any) -> bool:
+    """Whether `widget` is set and not yet deleted (a dialog may close while work runs)."""
+    return widget is not None and shiboken6.isValid(widget)
 
 
 def _short_duration(minutes: int) -> str:
