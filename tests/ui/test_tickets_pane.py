@@ -40,7 +40,7 @@ def _add_contact(services: Services) -> None:
 def test_empty_database_says_what_to_do(make_pane: Callable[[type[Pane]], Pane]) -> None:
     pane = _pane(make_pane)
     assert pane.list_stack.currentWidget() is pane.empty_label
-    assert pane.empty_label.text() == NO_TICKETS_TEXT
+    assert pane.empty_label.text() == NO_TICKETS_TEXT.format(new="Ctrl+N")
     assert pane.detail.empty_label.text() == NO_SELECTION_TEXT
     assert pane.detail.stack.currentWidget() is pane.detail.empty_label
 

@@ -79,16 +79,22 @@ WATCH_INTERVAL_MS = 60_000
 SEARCH_HITS = 20
 
 NO_MATCH_TEXT = "No tickets match. Clear the search or choose another view."
-NO_TICKETS_TEXT = "No tickets yet. Press Ctrl+N to log the first one."
+NO_TICKETS_TEXT = "No tickets yet. Press {new} to log the first one."
+
+
+def _keys(key: QKeySequence.StandardKey) -> str:
+    """How this platform writes a standard shortcut (Ctrl+N here, ⌘N on macOS)."""
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+
 
 # What an empty built-in view means, and what to do next.
 _EMPTY_VIEW_TEXT = {
-    "My open": "Nothing is assigned to you. Take a ticket from “Unassigned”, or press Ctrl+N.",
+    "My open": "Nothing is assigned to you. Take a ticket from “Unassigned”, or press {new}.",
     "Unassigned": "Every open ticket has someone working on it.",
     "Due soon": "No ticket is close to its deadline.",
     "Breached": "No open ticket is past its deadline.",
     "Waiting on requester": "No ticket is waiting on a requester.",
-    "All open": "No open tickets. Press Ctrl+N to log one.",
+    "All open": "No open tickets. Press {new} to log one.",
     "Recently resolved": "Nothing was resolved lately.",
 }
 
@@ -169,7 +175,9 @@ class TicketsPane(Pane):
         self.assignee_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.search_edit = QLineEdit()
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setPlaceholderText("Search tickets, replies and notes (Ctrl+F)")
+        self.search_edit.setPlaceholderText(
+            f"Search tickets, replies and notes ({_keys(QKeySequence.StandardKey.Find)})"
+        )
         self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_edit.setMinimumWidth(260)
         self.search_edit.installEventFilter(self)
@@ -182,7 +190,7 @@ class TicketsPane(Pane):
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_button.setToolTip("Export the listed tickets or import tickets from CSV")
         self.new_button = QPushButton(icon("plus"), "New ticket")
-        self.new_button.setToolTip("Log a new ticket (Ctrl+N)")
+        self.new_button.setToolTip(f"Log a new ticket ({_keys(QKeySequence.StandardKey.New)})")
         self.new_button.setEnabled(self._may_write)
 
         toolbar = QHBoxLayout()
@@ -580,12 +588,12 @@ class TicketsPane(Pane):
 
     def _empty_text(self, flt: TicketFilter) -> str:
         if not self.services.tickets.list_page(TicketFilter(), offset=0, limit=1):
-            return NO_TICKETS_TEXT
+            return NO_TICKETS_TEXT.format(new=_keys(QKeySequence.StandardKey.New))
         if self.search_edit.text().strip() or flt.assignee != self._view.filter.assignee:
             return NO_MATCH_TEXT
         name = self._view.name
-        hint = _EMPTY_VIEW_TEXT.get(name, "Choose another view, or press Ctrl+N to log a ticket.")
-        return f"No tickets in “{name}”. {hint}"
+        hint = _EMPTY_VIEW_TEXT.get(name, "Choose another view, or press {new} to log a ticket.")
+        return f"No tickets in “{name}”. " + hint.format(new=_keys(QKeySequence.StandardKey.New))
 
     def _reselect(self) -> None:
         """Select the chosen ticket's row again after the list was reloaded (if listed)."""
