@@ -122,8 +122,9 @@ def _add_ticket_parser(sub: Any, url_option: argparse.ArgumentParser) -> None:
         parents=[*common, as_json],
         help="change a ticket's status, priority or assignee, reply or add a note",
         description="Change a ticket. A change to what the ticket already has is skipped, so "
-        "a repeated alert does no harm. The changes are saved one after another, in the order "
-        "assignee, priority, reply or note, status. " + _WHO_ACTS,
+        "a repeated alert does no harm. Every change is checked first: if one cannot be made "
+        "(e.g. a status the workflow does not allow), nothing is saved. Then they are saved "
+        "in the order assignee, priority, reply or note, status. " + _WHO_ACTS,
     )
     update.add_argument("number", help="the ticket number, e.g. K7Q-42")
     update.add_argument("--status", type=_choice_type(statuses, "status"), help=", ".join(statuses))
@@ -178,7 +179,8 @@ def _add_ticket_parser(sub: Any, url_option: argparse.ArgumentParser) -> None:
         parents=common,
         help="write tickets to a CSV file (opens in Excel)",
         description="Write the tickets matching the filter to a CSV file (UTF-8 with BOM, "
-        "oldest first). " + _WHO_ACTS,
+        "oldest first), all as they stood when the export began. A search (--search) looks "
+        "at a limited number of matches; the output says when the file may lack some. " + _WHO_ACTS,
     )
     exp.add_argument("file", type=Path)
     _add_filter_options(exp, statuses)
@@ -213,6 +215,13 @@ def _add_filter_options(parser: argparse.ArgumentParser, statuses: list[str]) ->
         "--assignee",
         metavar="USERNAME",
         help="only this technician's tickets; 'me' or 'unassigned' work too",
+    )
+    parser.add_argument(
+        "--search",
+        metavar="WORDS",
+        default="",
+        help="only tickets whose number, subject, description, replies or notes have these "
+        "words (as the search box of the Tickets pane)",
     )
 
 
@@ -544,38 +553,23 @@ def _ticket_add(args: argparse.Namespace, services: Services) -> int:
 
 def _ticket_update(args: argparse.Namespace, services: Services) -> int:
     from app.domain.enums import Priority, TicketStatus
-    from app.errors import ValidationError
 
-    io, tickets = services.ticket_io, services.tickets
-    wants_assignee = args.assignee is not None or args.unassign
-    text = args.reply if args.reply is not None else args.note
-    if not (args.status or args.priority or wants_assignee or text is not None):
-        raise ValidationError(
-            "Nothing to change: give --status, --priority, --assignee, --unassign, --reply "
-            "or --note."
-        )
-    ticket_id = io.ticket_id(args.number)
-    detail = tickets.get(ticket_id)
-    done: list[str] = []
-    if wants_assignee:
-        assignee_id = None if args.unassign else io.user_id(args.assignee)
-        if assignee_id != detail.assignee_id:
-            tickets.assign(ticket_id, assignee_id, detail.team_id)
-            done.append("assignee")
-    if args.priority and Priority(args.priority) is not detail.priority:
-        tickets.change_priority(ticket_id, Priority(args.priority))
-        done.append("priority")
-    if text is not None:
-        tickets.add_reply(ticket_id, text, public=args.reply is not None)
-        done.append("reply" if args.reply is not None else "note")
-    if args.status and TicketStatus(args.status) is not tickets.get(ticket_id).status:
-        tickets.change_status(ticket_id, TicketStatus(args.status))
-        done.append("status")
+    # Every change is checked before the first one is saved: a refused status never leaves a
+    # reply behind for a retrying script to send again.
+    result = services.ticket_io.update(
+        args.number,
+        status=TicketStatus(args.status) if args.status else None,
+        priority=Priority(args.priority) if args.priority else None,
+        assignee=args.assignee,
+        unassign=args.unassign,
+        reply=args.reply,
+        note=args.note,
+    )
     if args.json:
-        _print_ticket(services, ticket_id, True)
+        _print_ticket(services, result.ticket_id, True)
     else:
-        what = ", ".join(done) if done else "nothing (it already was like that)"
-        print(f"Updated {detail.number}: {what}", flush=True)
+        what = ", ".join(result.done) if result.done else "nothing (it already was like that)"
+        print(f"Updated {result.number}: {what}", flush=True)
     return 0
 
 
@@ -601,6 +595,7 @@ def _ticket_filter(args: argparse.Namespace, services: Services) -> Any:
         statuses=statuses or None,
         active_only=active_only and not statuses,
         assignee=assignee,
+        text=args.search.strip(),
     )
 
 
@@ -660,8 +655,10 @@ def _ticket_import(args: argparse.Namespace, services: Services) -> int:
 
 def _ticket_export(args: argparse.Namespace, services: Services) -> int:
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-    count = services.ticket_io.export_csv(_ticket_filter(args, services), args.file, columns)
-    print(f"Exported {count} ticket(s) to {args.file}")
+    result = services.ticket_io.export_csv(_ticket_filter(args, services), args.file, columns)
+    line = f"Exported {result} ticket(s) to {args.file}"
+    # Still one line when the search left matches out: the same line says so.
+    print(f"{line}. {result.note}" if result.note else line)
     return 0
 
 

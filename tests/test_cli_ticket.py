@@ -185,6 +185,42 @@ def test_update_changes_and_is_idempotent(capsys: pytest.CaptureFixture[str], de
     assert json.loads(out)["assignee"] is None
 
 
+def _timeline(url: str, number: str) -> list[str]:
+    db = Database(url)
+    try:
+        services = Services(db, AuthService(db).principal_for("admin"))
+        detail = services.tickets.get(services.ticket_io.ticket_id(number))
+        return [f"{e.kind}:{e.body}" for e in detail.events]
+    finally:
+        db.dispose()
+
+
+def test_a_refused_status_sends_no_reply(capsys: pytest.CaptureFixture[str], desk: str) -> None:
+    """A monitoring script retrying "reply + waiting on requester" on a resolved ticket:
+    every run is refused before anything is saved, so the requester gets no reply at all."""
+    _, out, _ = run(capsys, "ticket", "add", "--subject", "Backup failed", "--json")
+    number = json.loads(out)["number"]
+    assert run(capsys, "ticket", "update", number, "--status", "resolved")[0] == 0
+    before = _timeline(desk, number)
+    for _attempt in range(2):
+        code, out, err = run(
+            capsys, "ticket", "update", number, "--reply", "Still failing?", "--status", "pending"
+        )
+        assert (code, out) == (1, "")
+        one_line_error(err)
+        assert "cannot go from resolved to waiting on requester" in err
+        assert f"Nothing was changed on {number}" in err
+    after = _timeline(desk, number)
+    assert after == before
+    assert not any(e.startswith("reply:") for e in after)
+
+    # Assignee problems are found first too: no note is left behind.
+    code, _, err = run(capsys, "ticket", "update", number, "--note", "x", "--assignee", "ghost")
+    assert code == 1
+    one_line_error(err)
+    assert _timeline(desk, number) == before
+
+
 def test_a_technician_acts_as_themselves(
     capsys: pytest.CaptureFixture[str], desk: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -248,7 +284,11 @@ def test_who_acts_must_be_known(
     code, out, err = run(capsys, "ticket", "list")
     assert (code, out) == (1, "")
     one_line_error(err)
-    assert "Wrong user name or password" in err
+    assert err == "supportdesk: Wrong user name or password.\n"
+
+    code, out, err = run(capsys, "ticket", "add", "--subject", "x", "--user", "nobody")
+    assert (code, out) == (1, "")
+    assert err == "supportdesk: Wrong user name or password.\n"
 
     monkeypatch.delenv("SUPPORTDESK_USER")
     code, _, err = run(capsys, "ticket", "list")
@@ -343,6 +383,35 @@ def test_export_writes_the_filtered_tickets(
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "Number,Subject"
     assert lines[1].endswith(",Open one")
+
+
+def test_export_says_when_the_search_left_tickets_out(
+    capsys: pytest.CaptureFixture[str], desk: str, tmp_path: Path
+) -> None:
+    from app.data.repos.tickets import SEARCH_LIMIT
+    from app.services.ticket_service import TicketDraft
+
+    db = Database(desk)
+    try:
+        services = Services(db, AuthService(db).principal_for("admin"))
+        services.tickets.create_many(
+            [TicketDraft(subject=f"Toner low {i}") for i in range(SEARCH_LIMIT + 3)]
+            + [TicketDraft(subject="Paper tray stuck")]
+        )
+    finally:
+        db.dispose()
+    target = tmp_path / "toner.csv"
+    code, out, err = run(capsys, "ticket", "export", str(target), "--search", "toner")
+    assert (code, err) == (0, "")
+    assert out.count("\n") == 1
+    assert out.startswith(f"Exported {SEARCH_LIMIT} ticket(s) to {target}. The search matched")
+    assert "may lack some matching tickets" in out
+    assert len(target.read_text(encoding="utf-8-sig").splitlines()) == SEARCH_LIMIT + 1
+
+    code, out, _ = run(capsys, "ticket", "export", str(target), "--search", "paper tray")
+    assert (code, out) == (0, f"Exported 1 ticket(s) to {target}\n")
+    code, out, _ = run(capsys, "ticket", "list", "--search", "paper", "--json")
+    assert [t["subject"] for t in json.loads(out)] == ["Paper tray stuck"]
 
 
 def test_a_printed_ticket_survives_the_process_being_killed(tmp_path: Path, desk: str) -> None:

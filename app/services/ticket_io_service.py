@@ -9,7 +9,9 @@ import adds every ticket or none.
 
 Export writes the tickets of a list filter (the view on screen) as UTF-8 with a byte-order
 mark, so Excel opens it with the right characters; cells that a spreadsheet would run as a
-formula are neutralised. Times are written in this computer's time zone as
+formula are neutralised. The rows are streamed from one snapshot of the database (a ticket
+edited or added while the export runs is written once, as it stood when it began), a batch at
+a time. Times are written in this computer's time zone as
 ``YYYY-MM-DD HH:MM``, and a time without a zone on import is read the same way, so an export
 imports back unchanged.
 
@@ -26,7 +28,8 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,12 +37,13 @@ from typing import Any
 
 from app.data.base import utcnow
 from app.data.repos import people as people_repo
+from app.data.repos import ticket_io as ticket_io_repo
 from app.data.repos import tickets as tickets_repo
 from app.domain.enums import Channel, Priority, Role, TicketStatus
-from app.domain.permissions import Permission
+from app.domain.permissions import Permission, PermissionDeniedError
 from app.domain.tags import TagError, normalise_tags
-from app.domain.workflow import TransitionError, check_tier
-from app.errors import NotFoundError, ValidationError
+from app.domain.workflow import TransitionError, check_tier, check_transition
+from app.errors import NotFoundError, SupportDeskError, ValidationError
 from app.services.base import Service
 from app.services.ticket_service import (
     MAX_BATCH,
@@ -74,7 +78,7 @@ REQUIRED_FIELDS = ("subject",)
 #: Rows of the preview.
 SAMPLE_ROWS = 5
 MAX_NUMBER = 24
-#: Rows `list_page` returns per call while exporting.
+#: Rows an export fetches (and writes) at a time; memory holds one batch.
 EXPORT_PAGE = 1000
 
 _SPACES = re.compile(r"[\s_\-]+")
@@ -173,6 +177,63 @@ class ImportReport:
     @property
     def imported(self) -> bool:
         return bool(self.created)
+
+
+class ExportResult(int):
+    """How many tickets an export wrote. It is that number (an `int`: code that only counts
+    keeps working), with what a person should know about it.
+
+    Attributes:
+        capped: the view searches for text and the search found more matches than it looks
+            at (`search_limit`): the file holds only the tickets among those first matches.
+        search_limit: how many matches per source a search considers.
+    """
+
+    capped: bool
+    search_limit: int
+
+    def __new__(
+        cls, rows: int, capped: bool = False, search_limit: int = tickets_repo.SEARCH_LIMIT
+    ) -> ExportResult:
+        result = super().__new__(cls, rows)
+        result.capped = capped
+        result.search_limit = search_limit
+        return result
+
+    @property
+    def rows(self) -> int:
+        return int(self)
+
+    @property
+    def note(self) -> str:
+        """One sentence on what the file lacks ("" when it holds the whole view)."""
+        if not self.capped:
+            return ""
+        return (
+            f"The search matched more than the {self.search_limit:,} tickets it looks at, so "
+            "the file may lack some matching tickets; use more precise search words to "
+            "export them all."
+        )
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What `TicketIoService.update` saved.
+
+    Attributes:
+        ticket_id, number: the ticket.
+        done: the changes saved, in order ("assignee", "priority", "reply" or "note",
+            "status"); empty when the ticket already was as asked.
+    """
+
+    ticket_id: uuid.UUID
+    number: str
+    done: list[str]
+
+
+@dataclass
+class _ExportState:
+    capped: bool = False
 
 
 @dataclass
@@ -500,16 +561,22 @@ class _Lookups:
         return self.teams.get(text.strip().lower())
 
     def contact(self, email: str) -> uuid.UUID | None:
+        """The requester with exactly this email (any case)."""
         wanted = email.strip().lower()
         if wanted not in self._contacts:
             with self._service._db.read_session() as session:
-                found = [
-                    r.id
-                    for r in tickets_repo.contacts(session, wanted, 50)
-                    if (r.email or "").strip().lower() == wanted
-                ]
-            self._contacts[wanted] = found[0] if found else None
+                self._contacts[wanted] = ticket_io_repo.contact_by_email(session, wanted)
         return self._contacts[wanted]
+
+    def load_contacts(self, emails: Iterable[str]) -> None:
+        """Look up every one of `emails` at once (one query per 500)."""
+        wanted = {e.strip().lower() for e in emails if e.strip()} - set(self._contacts)
+        if not wanted:
+            return
+        with self._service._db.read_session() as session:
+            found = ticket_io_repo.contacts_by_email(session, wanted)
+        for email in wanted:
+            self._contacts[email] = found.get(email)
 
     def load_numbers(self, numbers: list[str]) -> None:
         """Note which of `numbers` tickets already have (one query per 500)."""
@@ -578,6 +645,9 @@ class TicketIoService(Service):
                     if columns["number"] < len(cells) and cells[columns["number"]].strip()
                 ]
             )
+        if "requester_email" in columns:
+            index = columns["requester_email"]
+            lookups.load_contacts(cells[index] for _, cells in parsed.rows if index < len(cells))
         drafts: list[TicketDraft] = []
         seen: dict[str, int] = {}
         ok_rows = 0
@@ -788,8 +858,13 @@ class TicketIoService(Service):
         *,
         sort_key: str = "opened_at",
         descending: bool = False,
-    ) -> int:
+        progress: Callable[[int], None] | None = None,
+    ) -> ExportResult:
         """Write the tickets `flt` matches to `path`; returns how many rows were written.
+
+        The rows are read from one snapshot of the database, `EXPORT_PAGE` at a time: every
+        ticket of the view is written exactly once, as it stood when the export began, even
+        while others (or the sync) change tickets, and memory stays flat for any size.
 
         Args:
             flt: the list's filter (the view on screen).
@@ -797,6 +872,11 @@ class TicketIoService(Service):
             columns: column keys of `EXPORT_COLUMNS` in order (default
                 `DEFAULT_EXPORT_COLUMNS`).
             sort_key: the list's sort column; descending: its direction.
+            progress: called with the number of rows written so far after each batch.
+
+        Returns:
+            The row count (an int) with `capped` set when the view's search text found more
+            matches than a search considers (see `ExportResult.note`).
         """
         self._require(Permission.TICKET_READ)
         keys = list(columns) if columns else list(DEFAULT_EXPORT_COLUMNS)
@@ -805,33 +885,28 @@ class TicketIoService(Service):
             raise ValidationError(
                 f"Cannot export the column '{unknown[0]}'; choose from {', '.join(_EXPORT)}."
             )
+        if sort_key not in tickets_repo.SORT_KEYS:
+            raise ValidationError(f"Tickets cannot be sorted by '{sort_key}'.")
         path = Path(path)
         if not path.parent.is_dir():
             raise ValidationError(f"The folder {path.parent} does not exist; choose another.")
         titles = _column_titles()
         getters = [_EXPORT[k][1] for k in keys]
-        tickets = TicketService(self._db, self._actor)
+        state = _ExportState()
         partial = path.with_name(f".{path.name}.part")
         written = 0
         try:
-            with partial.open("w", encoding="utf-8-sig", newline="") as fh:
+            with (
+                partial.open("w", encoding="utf-8-sig", newline="") as fh,
+                closing(self._batches(flt, sort_key, descending, state)) as batches,
+            ):
                 writer = csv.writer(fh)
                 writer.writerow([titles[k] for k in keys])
-                offset = 0
-                while True:
-                    rows = tickets.list_page(
-                        flt,
-                        sort_key=sort_key,
-                        descending=descending,
-                        offset=offset,
-                        limit=EXPORT_PAGE,
-                    )
-                    for row in rows:
-                        writer.writerow([_safe_cell(get(row)) for get in getters])
-                    written += len(rows)
-                    offset += len(rows)
-                    if len(rows) < EXPORT_PAGE:
-                        break
+                for batch in batches:
+                    writer.writerows([_safe_cell(get(row)) for get in getters] for row in batch)
+                    written += len(batch)
+                    if progress is not None:
+                        progress(written)
             os.replace(partial, path)
         except OSError as exc:
             partial.unlink(missing_ok=True)
@@ -839,7 +914,168 @@ class TicketIoService(Service):
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        return written
+        return ExportResult(written, state.capped)
+
+    def iter_rows(
+        self,
+        flt: TicketFilter,
+        *,
+        sort_key: str = "opened_at",
+        descending: bool = False,
+        now: datetime | None = None,
+    ) -> Iterator[TicketRow]:
+        """Every ticket `flt` matches, as list rows, read lazily from one snapshot.
+
+        The database session stays open until the iterator is exhausted or closed.
+        """
+        self._require(Permission.TICKET_READ)
+        if sort_key not in tickets_repo.SORT_KEYS:
+            raise ValidationError(f"Tickets cannot be sorted by '{sort_key}'.")
+        with closing(self._batches(flt, sort_key, descending, _ExportState(), now)) as batches:
+            for batch in batches:
+                yield from batch
+
+    def export_is_capped(self, flt: TicketFilter) -> bool:
+        """Whether the search text of `flt` finds more matches than a search considers, so
+        the list (and an export of it) lacks some of them."""
+        self._require(Permission.TICKET_READ)
+        if not flt.text.strip():
+            return False
+        with self._db.read_session() as session:
+            return ticket_io_repo.search_capped(session, flt.text)
+
+    def _batches(
+        self,
+        flt: TicketFilter,
+        sort_key: str,
+        descending: bool,
+        state: _ExportState,
+        now: datetime | None = None,
+    ) -> Generator[list[TicketRow], None, None]:
+        """The list rows of `flt` in list order, `EXPORT_PAGE` at a time, all from one read."""
+        now = now or utcnow()
+        tickets = TicketService(self._db, self._actor)
+        with self._db.read_session() as session:
+            ticket_io_repo.begin_snapshot(session)
+            criteria = tickets._criteria(session, flt, now)
+            if flt.text.strip():
+                state.capped = ticket_io_repo.search_capped(session, flt.text)
+            if criteria.ids is not None and not criteria.ids:
+                return
+            for raw in ticket_io_repo.stream_rows(
+                session,
+                criteria,
+                sort_key=sort_key,
+                descending=descending,
+                batch=max(1, EXPORT_PAGE),
+            ):
+                yield tickets._rows(session, raw, now)
+
+    # --- changing a ticket from the command line -----------------------------------------
+
+    def update(
+        self,
+        number: str,
+        *,
+        status: TicketStatus | None = None,
+        priority: Priority | None = None,
+        assignee: str | None = None,
+        unassign: bool = False,
+        reply: str | None = None,
+        note: str | None = None,
+    ) -> UpdateResult:
+        """Change a ticket as `supportdesk ticket update` asks: check every change first, then
+        save them in the order assignee, priority, reply or note, status.
+
+        A change to what the ticket already has is skipped (a repeated alert does no harm).
+        If any change cannot be made (a status the workflow does not allow from the current
+        one, an unknown or disabled assignee, a closed ticket, …), nothing is saved and the
+        error says why. Should a change still fail while saving (someone changed the ticket in
+        between), the error names the changes already saved.
+
+        Args:
+            number: the ticket number.
+            status, priority: the new values (None: leave as is).
+            assignee: user name (or unique full name) of the technician to give it to.
+            unassign: take the ticket from its assignee (not with `assignee`).
+            reply: a public reply; note: an internal note (not both).
+        """
+        self._require(Permission.TICKET_WRITE)
+        if assignee is not None and unassign:
+            raise ValidationError("Give either an assignee or 'unassign', not both.")
+        if reply is not None and note is not None:
+            raise ValidationError("Give either a reply or a note, not both.")
+        text = reply if reply is not None else note
+        wants = (status, priority, assignee, text)
+        if not unassign and all(w is None for w in wants):
+            raise ValidationError(
+                "Nothing to change: give --status, --priority, --assignee, --unassign, "
+                "--reply or --note."
+            )
+        if text is not None and not text.strip():
+            raise ValidationError("The reply or note is empty; write something to send.")
+        status = TicketStatus(status) if status is not None else None
+        priority = Priority(priority) if priority is not None else None
+        ticket_id = self.ticket_id(number)
+        tickets = TicketService(self._db, self._actor)
+        detail = tickets.get(ticket_id)
+        label = detail.number
+
+        def refuse(reason: str) -> ValidationError:
+            return ValidationError(f"{reason} Nothing was changed on {label}.")
+
+        # --- check everything -------------------------------------------------------------
+        steps: list[tuple[str, Callable[[], object]]] = []
+        if assignee is not None or unassign:
+            assignee_id = None if unassign else self.user_id(assignee or "")
+            if assignee_id != detail.assignee_id:
+                me = self._actor.user_id
+                others = {detail.assignee_id, assignee_id} - {None, me}
+                if others and not self._actor.can(Permission.TICKET_ASSIGN_OTHERS):
+                    raise refuse(
+                        "You may take tickets or let go of your own, not move other people's."
+                    )
+                team_id = detail.team_id
+                steps.append(("assignee", lambda: tickets.assign(ticket_id, assignee_id, team_id)))
+        if priority is not None and priority is not detail.priority:
+            new_priority = priority
+            steps.append(("priority", lambda: tickets.change_priority(ticket_id, new_priority)))
+        current = detail.status
+        if text is not None:
+            public, body = reply is not None, text
+            steps.append(
+                (
+                    "reply" if public else "note",
+                    lambda: tickets.add_reply(ticket_id, body, public=public),
+                )
+            )
+            if public and current is TicketStatus.NEW:
+                current = TicketStatus.OPEN  # a public reply opens a new ticket
+        if status is not None and status is not current:
+            try:
+                check_transition(current, status)
+            except TransitionError as exc:
+                raise refuse(str(exc)) from None
+            target = status
+            steps.append(("status", lambda: tickets.change_status(ticket_id, target)))
+        if steps and detail.status is TicketStatus.CLOSED:
+            raise refuse("A closed ticket cannot change; open a new ticket instead.")
+
+        # --- then save ----------------------------------------------------------------------
+        done: list[str] = []
+        for what, apply in steps:
+            try:
+                apply()
+            except (SupportDeskError, PermissionDeniedError) as exc:
+                reason = " ".join(str(exc).split())
+                if not done:
+                    raise refuse(reason) from exc
+                raise ValidationError(
+                    f"{reason} Already saved on {label}: {', '.join(done)}; "
+                    f"not saved: {', '.join(w for w, _ in steps[len(done) :])}."
+                ) from exc
+            done.append(what)
+        return UpdateResult(ticket_id, label, done)
 
     # --- what the command line names ------------------------------------------------------
 

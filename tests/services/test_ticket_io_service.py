@@ -6,6 +6,7 @@ Every import test counts the tickets before and after: a file with any bad row a
 from __future__ import annotations
 
 import csv
+import inspect
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from app.data.database import Database
 from app.data.models.people import Contact, Team
+from app.data.repos import tickets as tickets_repo
 from app.domain.enums import Channel, Priority, Role, TicketStatus
 from app.domain.permissions import PermissionDeniedError
 from app.errors import NotFoundError, ValidationError
@@ -21,7 +23,7 @@ from app.services import ticket_io_service
 from app.services.people_service import AuthService
 from app.services.registry import Services
 from app.services.ticket_io_service import RowProblem, parse_when, suggest_mapping
-from app.services.ticket_service import TicketFilter
+from app.services.ticket_service import TicketDraft, TicketFilter
 
 PASSWORD = "a long enough password"
 
@@ -410,7 +412,13 @@ def test_export_pages_through_every_ticket(
     monkeypatch.setattr(ticket_io_service, "EXPORT_PAGE", 2)
     numbers = {services.tickets.get(services.tickets.create(f"T{i}")[0]).number for i in range(5)}
     path = tmp_path / "all.csv"
-    assert services.ticket_io.export_csv(TicketFilter(), path, None) == 5
+    written: list[int] = []
+    result = services.ticket_io.export_csv(TicketFilter(), path, None, progress=written.append)
+    assert result == 5
+    assert isinstance(result, int)
+    assert (result.rows, result.capped, result.note) == (5, False, "")
+    assert f"{result} tickets" == "5 tickets"  # callers that only count keep working
+    assert written == [2, 4, 5]  # fetched and written a batch at a time
     rows = _read_export(path)
     assert rows[0][:2] == ["Number", "Subject"]
     assert [r[0] for r in rows[1:]] == sorted(
@@ -473,3 +481,214 @@ def test_lookups_for_the_command_line(services: Services) -> None:
         io.requester_id("nobody@example.org")
     with pytest.raises(NotFoundError, match="no ticket numbered 'ZZZ-9'"):
         io.ticket_id("ZZZ-9")
+
+
+# --- export: one snapshot, streamed ----------------------------------------------------------
+
+
+def test_export_is_one_snapshot_while_tickets_change(
+    any_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Others edit tickets (moving them to the top of the "updated" order) and add one while
+    the export runs: every ticket is written exactly once, as it stood when it began."""
+    total, batch = 1500, 150
+    created = any_services.tickets.create_many(
+        [TicketDraft(subject=f"Snapshot {i}") for i in range(total)]
+    )
+    numbers = [number for _, number in created]
+    # A colleague's desktop (or the sync thread): its own services, its own sessions.
+    other = Services(any_services.db, AuthService(any_services.db).principal_for("admin"))
+    in_order = [
+        r.id
+        for r in any_services.ticket_io.iter_rows(
+            TicketFilter(), sort_key="updated", descending=True
+        )
+    ]
+    moved = in_order[-300:]  # not yet exported after the first batch
+    monkeypatch.setattr(ticket_io_service, "EXPORT_PAGE", batch)
+    progress: list[int] = []
+
+    def meanwhile(written: int) -> None:
+        progress.append(written)
+        if written == batch:
+            result = other.tickets.bulk_update(moved, priority=Priority.HIGH)
+            assert len(result.changed) == len(moved)
+            other.tickets.create("Added during the export")
+        elif written == 3 * batch:
+            other.tickets.bulk_update(in_order[-600:-300], status=TicketStatus.PENDING)
+
+    path = tmp_path / "snapshot.csv"
+    result = any_services.ticket_io.export_csv(
+        TicketFilter(),
+        path,
+        ["number", "priority", "status"],
+        sort_key="updated",
+        descending=True,
+        progress=meanwhile,
+    )
+    assert result == total
+    assert progress == list(range(batch, total + 1, batch))
+    rows = _read_export(path)[1:]
+    exported = [r[0] for r in rows]
+    assert len(exported) == len(set(exported)) == total  # none twice
+    assert set(exported) == set(numbers)  # none skipped, none added
+    assert {(r[1], r[2]) for r in rows} == {("Normal", "New")}  # as it stood at the start
+    # The edits were saved meanwhile all the same.
+    assert other.tickets.count(TicketFilter(priorities=frozenset({Priority.HIGH}))) == 300
+    assert other.tickets.count(TicketFilter()) == total + 1
+
+
+def test_export_rows_are_streamed_not_listed(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ticket_io_service, "EXPORT_PAGE", 3)
+    services.tickets.create_many([TicketDraft(subject=f"Row {i}") for i in range(7)])
+    io = services.ticket_io
+    rows = io.iter_rows(TicketFilter(), sort_key="opened_at")
+    assert inspect.isgenerator(rows)  # nothing read until asked for
+    batches = io._batches(TicketFilter(), "opened_at", False, ticket_io_service._ExportState())
+    assert inspect.isgenerator(batches)
+    assert [len(b) for b in batches] == [3, 3, 1]  # memory holds one batch
+    assert [r.subject for r in rows] == [f"Row {i}" for i in range(7)]
+    with pytest.raises(ValidationError, match="cannot be sorted by 'colour'"):
+        list(io.iter_rows(TicketFilter(), sort_key="colour"))
+
+
+def test_export_says_when_the_search_cap_leaves_tickets_out(
+    any_services: Services, tmp_path: Path
+) -> None:
+    limit = tickets_repo.SEARCH_LIMIT
+    any_services.tickets.create_many(
+        [TicketDraft(subject=f"Printer jam {i}") for i in range(limit + 5)]
+        + [TicketDraft(subject="Scanner offline"), TicketDraft(subject="Scanner slow")]
+    )
+    io = any_services.ticket_io
+    capped = io.export_csv(TicketFilter(text="printer"), tmp_path / "printer.csv", None)
+    assert capped.capped
+    assert int(capped) == limit == len(_read_export(tmp_path / "printer.csv")) - 1
+    assert f"more than the {limit:,} tickets" in capped.note
+    assert io.export_is_capped(TicketFilter(text="printer"))
+
+    whole = io.export_csv(TicketFilter(text="scanner"), tmp_path / "scanner.csv", None)
+    assert (int(whole), whole.capped, whole.note) == (2, False, "")
+    assert not io.export_is_capped(TicketFilter(text="scanner"))
+    assert not io.export_is_capped(TicketFilter())
+    nothing = io.export_csv(TicketFilter(text="zebra"), tmp_path / "none.csv", None)
+    assert (int(nothing), nothing.capped) == (0, False)
+    assert len(_read_export(tmp_path / "none.csv")) == 1  # the title row only
+
+
+# --- requesters by exact email ---------------------------------------------------------------
+
+
+def test_requester_found_among_many_similar_emails(any_services: Services, tmp_path: Path) -> None:
+    """60 requesters whose emails contain the wanted one and sort before it by name."""
+    with any_services.db.session() as s:
+        s.add_all(
+            Contact(full_name=f"Aaron {i:02}", email=f"{i:02}a@example.org") for i in range(60)
+        )
+        wanted = Contact(full_name="Zed Zulu", email="A@Example.org")
+        gone = Contact(full_name="Abel Gone", email="b@example.org")
+        s.add_all([wanted, gone])
+        s.flush()
+        wanted_id = wanted.id
+        gone.deleted_at = datetime.now(UTC)
+    io = any_services.ticket_io
+    assert io.requester_id(" a@EXAMPLE.org ") == wanted_id
+    assert io.requester_id("07a@example.org") != wanted_id
+    with pytest.raises(ValidationError, match=r"No requester has the email 'b@example\.org'"):
+        io.requester_id("b@example.org")
+    with pytest.raises(ValidationError, match="No requester"):
+        io.requester_id("example.org")  # a part of an email is not an email
+    path = _write(tmp_path, "Subject,Email\nPaper,a@example.org\nToner,59a@example.org\n")
+    report = io.import_csv(path, {"Subject": "subject", "Email": "requester_email"})
+    assert report.problems == []
+    first = any_services.tickets.get(io.ticket_id(report.created[0]))
+    second = any_services.tickets.get(io.ticket_id(report.created[1]))
+    assert (first.requester_id, first.requester_name) == (wanted_id, "Zed Zulu")
+    assert second.requester_name == "Aaron 59"
+
+
+# --- changing a ticket from the command line ---------------------------------------------------
+
+
+def _new(services: Services, subject: str) -> tuple[uuid.UUID, str]:
+    ticket_id, _ = services.tickets.create(subject)
+    return ticket_id, services.tickets.get(ticket_id).number
+
+
+def _events(services: Services, number: str) -> list[str]:
+    detail = services.tickets.get(services.ticket_io.ticket_id(number))
+    return [str(e.kind) for e in detail.events]
+
+
+def test_update_checks_everything_before_saving(services: Services) -> None:
+    ids = _people(services)
+    tickets, io = services.tickets, services.ticket_io
+    ticket_id, number = _new(services, "Mail bounces")
+    tickets.change_status(ticket_id, TicketStatus.RESOLVED)
+    before = _events(services, number)
+    with pytest.raises(ValidationError) as refused:
+        io.update(number, reply="Any news?", status=TicketStatus.PENDING, priority=Priority.HIGH)
+    message = str(refused.value)
+    assert "cannot go from resolved to waiting" in message.lower()
+    assert message.endswith(f"Nothing was changed on {number}.")
+    assert "\n" not in message
+    assert _events(services, number) == before  # no reply, no priority
+    assert tickets.get(ticket_id).priority is Priority.NORMAL
+
+    with pytest.raises(ValidationError, match="'trev'"):  # a trainer takes no tickets
+        io.update(number, assignee="trev", note="for Trev")
+    assert _events(services, number) == before
+
+    tickets.change_status(ticket_id, TicketStatus.CLOSED)
+    closed = _events(services, number)
+    with pytest.raises(ValidationError, match="A closed ticket cannot change"):
+        io.update(number, note="late note")
+    assert _events(services, number) == closed
+
+    # Allowed: reopen with a reply, everything saved in order.
+    other_id, other = _new(services, "Printer")
+    tickets.change_status(other_id, TicketStatus.RESOLVED)
+    done = io.update(
+        other, assignee="tina", priority=Priority.HIGH, reply="Reopening", status=TicketStatus.OPEN
+    )
+    assert done.done == ["assignee", "priority", "reply", "status"]
+    detail = tickets.get(other_id)
+    assert (detail.status, detail.priority, detail.assignee_id) == (
+        TicketStatus.OPEN,
+        Priority.HIGH,
+        ids["tech"],
+    )
+    # A public reply opens a new ticket: "--status open" then has nothing left to do, and
+    # "--status new" is refused before the reply is sent.
+    _, fresh = _new(services, "New one")
+    assert io.update(fresh, reply="Hello", status=TicketStatus.OPEN).done == ["reply"]
+    new2_id, fresh2 = _new(services, "New two")
+    with pytest.raises(ValidationError, match="from open to new"):
+        io.update(fresh2, reply="Hello", status=TicketStatus.NEW)
+    assert tickets.get(new2_id).first_responded_at is None
+    with pytest.raises(ValidationError, match="empty"):
+        io.update(fresh2, note="   ", priority=Priority.LOW)
+    assert tickets.get(new2_id).priority is Priority.NORMAL
+
+
+def test_update_names_what_was_saved_when_a_later_step_fails(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone changes the ticket between the checks and the last step."""
+    ticket_id, number = _new(services, "Race")
+
+    def changed_meanwhile(self: object, ticket_id: uuid.UUID, status: TicketStatus) -> None:
+        raise ValidationError("A closed ticket cannot change; open a new ticket instead.")
+
+    monkeypatch.setattr(ticket_io_service.TicketService, "change_status", changed_meanwhile)
+    with pytest.raises(ValidationError) as failed:
+        services.ticket_io.update(
+            number, priority=Priority.HIGH, note="checking", status=TicketStatus.RESOLVED
+        )
+    assert str(failed.value) == (
+        "A closed ticket cannot change; open a new ticket instead. "
+        f"Already saved on {number}: priority, note; not saved: status."
+    )
+    assert services.tickets.get(ticket_id).priority is Priority.HIGH
