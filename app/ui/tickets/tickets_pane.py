@@ -762,8 +762,11 @@ class TicketsPane(Pane):
 
         def done(written: int) -> None:
             self.export_action.setEnabled(True)
+            # A capped search says so: the file then lacks some matching tickets.
+            note = getattr(written, "note", "")
             self.signals.status_message.emit(
                 f"Exported {written} ticket{'s' if written != 1 else ''} to {path}"
+                + (f". {note}" if note else "")
             )
 
         def failed(exc: Exception) -> None:
