@@ -10,6 +10,7 @@ import contextlib
 import enum
 import json
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from app.data.engine import normalise_url
 from app.data.repos import audit as audit_repo
 from app.data.repos import sync as repo
 from app.data.repos import sync_ui as ui_repo
-from app.domain.enums import AuditKind
+from app.domain.enums import AuditKind, Priority, TicketStatus
 from app.domain.hlc import Timestamp
 from app.domain.permissions import Permission, PermissionDeniedError
 from app.errors import (
@@ -33,15 +34,17 @@ from app.errors import (
 )
 from app.services.base import Area, Changes, Principal
 from app.services.storage import postgres_secret_name
+from app.services.ticket_service import TicketService
 from app.sync import engine as sync_engine
 from app.sync.engine import SyncEngine, SyncReport
-from app.sync.errors import NotConnectedError, SchemaMismatchError, SyncError
+from app.sync.errors import NotConnectedError, SchemaMismatchError, SyncCancelledError, SyncError
 
 __all__ = [
     "PASSWORD_ENV",
     "ConflictView",
     "NotConnectedError",
     "SchemaMismatchError",
+    "SyncCancelledError",
     "SyncError",
     "SyncReport",
     "SyncService",
@@ -56,6 +59,8 @@ KEY_OFFLINE = "offline"
 
 #: Shown for the common base when the server did not know it (`base_value` is empty).
 NOT_KNOWN = "Not known"
+#: `sync_conflicts.base_value` of a conflict whose common base the server did not know.
+UNKNOWN_BASE = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,9 @@ _WRITE_PERMISSION = {
     "enrolments": Permission.TRAINING_MANAGE,
     "certifications": Permission.TRAINING_MANAGE,
 }
+
+#: Ticket fields re-applied through `TicketService` (events, SLA clocks), not written raw.
+_TICKET_WORKFLOW = frozenset({"status", "priority", "assignee_id"})
 
 _AREA_OF_TABLE = {
     "users": Area.PEOPLE,
@@ -272,8 +280,10 @@ class SyncService:
         server.check_reachable()
         return server
 
-    def _run(self, server: Database, action: str) -> SyncReport:
-        engine = SyncEngine(self._db, server)
+    def _run(
+        self, server: Database, action: str, cancel: threading.Event | None = None
+    ) -> SyncReport:
+        engine = SyncEngine(self._db, server, cancel=cancel)
         try:
             if action == "connect":
                 return engine.connect(_without_password(server.display_url)[0])
@@ -309,7 +319,12 @@ class SyncService:
             repo.set_state(s, KEY_OFFLINE, "1" if offline else "0")
 
     def connect(
-        self, url: str, password: str | None = None, *, remember: bool = True
+        self,
+        url: str,
+        password: str | None = None,
+        *,
+        remember: bool = True,
+        cancel: threading.Event | None = None,
     ) -> SyncReport:
         """Connect this desktop to a server, upload its data and download the server's.
 
@@ -317,6 +332,7 @@ class SyncService:
             url: ``postgresql://user@host:5432/db``.
             password: the server password (else from the URL, the environment or the keyring).
             remember: save the password in the OS keyring for later rounds.
+            cancel: once set, stop at the next safe point with `SyncCancelledError`.
         """
         plain, in_url = _without_password(url)
         password = password or in_url
@@ -325,7 +341,7 @@ class SyncService:
             if migrate.current_revision(server) is None:
                 # An empty server database gets the schema of this SupportDesk.
                 migrate.prepare(server, None)
-            report = self._run(server, "connect")
+            report = self._run(server, "connect", cancel)
         finally:
             server.dispose()
         if remember and password:
@@ -346,15 +362,23 @@ class SyncService:
         except SecretStoreUnavailableError:
             return True
 
-    def sync_once(self, password: str | None = None) -> SyncReport:
-        """One round with the configured server: push the outbox, pull the change log."""
+    def sync_once(
+        self, password: str | None = None, *, cancel: threading.Event | None = None
+    ) -> SyncReport:
+        """One round with the configured server: push the outbox, pull the change log.
+
+        Setting `cancel` stops the round at the next safe point (between batches and pages)
+        with `SyncCancelledError`; what was done is kept and the next round resumes from there.
+        """
         url = self._server_url()
         try:
             server = self._open_server(url, password)
             try:
-                report = self._run(server, "sync")
+                report = self._run(server, "sync", cancel)
             finally:
                 server.dispose()
+        except SyncCancelledError:
+            raise  # not a problem to show: the outcome of the last real round stays
         except (SyncError, DatabaseUnavailableError) as exc:
             self._remember_outcome(exc)
             raise
@@ -431,6 +455,25 @@ class SyncService:
             return "Yes" if decoded else "No"
         return str(decoded)
 
+    def _base_text(self, r: ui_repo.ConflictRecord, base: Any, names: dict[uuid.UUID, str]) -> str:
+        """The common base, readable; `NOT_KNOWN` only when the server did not know it.
+
+        The engine writes an unknown base as `UNKNOWN_BASE` and a known one as JSON, so
+        ``null`` is a base that really was empty ("Unassigned", "(empty)"). Records written
+        before that rule used ``null`` for "unknown" as well; where the kind shows it could
+        not have been a real base (a deletion or a merged duplicate, whose base is a set of
+        fields) it still reads as not known.
+        """
+        if r.base_value.strip() == UNKNOWN_BASE:
+            return NOT_KNOWN
+        if r.kind == "deleted":
+            if base is None:
+                return NOT_KNOWN
+            return self._readable(r.table_name, "", base, names)
+        if r.kind == "unique" and base is None and isinstance(_loads(r.loser_value), dict):
+            return NOT_KNOWN
+        return self._readable(r.table_name, r.field, base, names)
+
     def _origin(self, device: str, hlc: str) -> str:
         who = "this desktop" if device == self._db.device_id else "another desktop"
         when = _stamp_time(hlc)
@@ -468,9 +511,7 @@ class SyncService:
                 field="",
                 mine=mine,
                 theirs=self._readable(r.table_name, "", edits, names),
-                base=NOT_KNOWN
-                if base is None or not r.base_value.strip()
-                else self._readable(r.table_name, "", base, names),
+                base=self._base_text(r, base, names),
                 kind=r.kind,
                 created_at=r.created_at,
                 mine_origin=self._origin(r.winner_device, r.winner_hlc),
@@ -507,9 +548,7 @@ class SyncService:
             field=r.field,
             mine=self._readable(r.table_name, r.field, current, names),
             theirs=self._readable(r.table_name, r.field, other, names),
-            base=NOT_KNOWN
-            if not r.base_value.strip()
-            else self._readable(r.table_name, r.field, base, names),
+            base=self._base_text(r, base, names),
             kind=r.kind,
             created_at=r.created_at,
             mine_origin=mine_origin,
@@ -524,7 +563,10 @@ class SyncService:
 
         ``"current"`` keeps the value the record holds now; ``"other"`` writes the other value
         again as a new local edit. Either way the conflict is marked resolved; both changes go
-        to the outbox in one unit of work and replicate like any edit.
+        to the outbox and replicate like any edit. A ticket's status, priority or assignee
+        goes through `TicketService` (its own unit of work, first), so the timeline, the SLA
+        pause/resume and the resolve/close effects follow; other fields are written as they
+        are, in the same unit of work as the resolution.
         """
         if keep not in ("current", "other"):
             raise ValidationError("Choose to keep the current value or to use the other one.")
@@ -543,16 +585,22 @@ class SyncService:
             raise PermissionDeniedError(permission)
         view = next((v for v in self.conflicts() if v.id == conflict_id), None)
         label = view.record_label if view is not None else found.table_name
+        if keep == "other" and (view is None or not view.can_use_other):
+            raise ValidationError(
+                "A deleted record does not come back through sync. Keep the deletion "
+                "and create the record again if it is still needed."
+                if found.kind == "deleted"
+                else "The other value cannot be used here: it would clash again. "
+                "Keep the current value and change the record in its own screen."
+            )
+        through_tickets = (
+            keep == "other" and found.table_name == "tickets" and found.field in _TICKET_WORKFLOW
+        )
+        if through_tickets:
+            # The ticket's own rules: timeline event, SLA pause/resume, resolve/close effects.
+            self._use_other_on_ticket(found, actor, label)
         with self._db.session(actor_id=actor.user_id) as s:
-            if keep == "other":
-                if view is None or not view.can_use_other:
-                    raise ValidationError(
-                        "A deleted record does not come back through sync. Keep the deletion "
-                        "and create the record again if it is still needed."
-                        if found.kind == "deleted"
-                        else "The other value cannot be used here: it would clash again. "
-                        "Keep the current value and change the record in its own screen."
-                    )
+            if keep == "other" and not through_tickets:
                 row = ui_repo.row_values(s, found.table_name, found.row_id)
                 _current, other, _swapped = _split(found, row)
                 values = other if isinstance(other, dict) else {found.field: other}
@@ -578,3 +626,24 @@ class SyncService:
             )
         area = _AREA_OF_TABLE.get(found.table_name, Area.TICKETS)
         return Changes.of(area, ids=(found.row_id,))
+
+    def _use_other_on_ticket(
+        self, found: ui_repo.ConflictRecord, actor: Principal, label: str
+    ) -> None:
+        """Write the other status, priority or assignee through the ticket service."""
+        with self._db.read_session() as s:
+            row = ui_repo.row_values(s, found.table_name, found.row_id)
+        if row is None:
+            raise NotFoundError(f"{label} is no longer on this computer.")
+        current, other, _swapped = _split(found, row)
+        if current == other:
+            return  # the record already holds that value
+        tickets = TicketService(self._db, actor)
+        value = ui_repo.decode_value(found.table_name, found.field, other)
+        if found.field == "status":
+            tickets.change_status(found.row_id, TicketStatus(value))
+        elif found.field == "priority":
+            tickets.change_priority(found.row_id, Priority(value))
+        else:
+            team = _uuid_or_none(row.get("team_id"))
+            tickets.assign(found.row_id, _uuid_or_none(value), team)

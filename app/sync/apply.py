@@ -112,6 +112,8 @@ class _Cache:
         self.redirects: list[tuple[str, uuid.UUID, uuid.UUID]] = []
         self._versions: list[int] = []
         self.version_hint = 64
+        #: Per table, the only fields worth reading (a pulled page names them); else all.
+        self.fields: dict[str, set[str]] | None = None
 
     def load(self, keys: Iterable[Key]) -> None:
         missing_rows: dict[str, dict[uuid.UUID, None]] = {}  # ordered sets
@@ -123,7 +125,13 @@ class _Cache:
                 missing_clocks[key] = None
         for table, wanted in missing_rows.items():
             ids = list(wanted)
-            found = repo.load_rows(self.session, _spec(table), ids, for_update=self.server)
+            found = repo.load_rows(
+                self.session,
+                _spec(table),
+                ids,
+                for_update=self.server,
+                fields=self.fields.get(table) if self.fields is not None else None,
+            )
             for row_id in ids:
                 row = found.get(row_id)
                 self.rows[(table, row_id)] = row
@@ -510,15 +518,33 @@ def _drop_duplicate(
         _record_conflict(cache, cache_conflict, device)
 
 
+#: `sync_conflicts.base_value` when the common base is not known (the change log no longer
+#: reaches back to it, or the edit was not based on any server version). A known base is
+#: always JSON, so a base that really was empty is ``"null"`` and never confused with this.
+UNKNOWN_BASE = ""
+
+
 def _base_value(
-    cache: _Cache, table: str, row_id: uuid.UUID, fields: Sequence[str], version: int
+    cache: _Cache,
+    table: str,
+    row_id: uuid.UUID,
+    fields: Sequence[str],
+    version: int,
+    *,
+    as_dict: bool = False,
 ) -> str:
-    """JSON of the value(s) both edits started from, when the change log still has them."""
+    """JSON of the value(s) both edits started from; `UNKNOWN_BASE` when the log lacks them.
+
+    One field gives its bare value (``"null"`` for a real empty value); several fields, or
+    `as_dict`, give an object of the fields found.
+    """
     found = repo.field_value_at(cache.session, table, row_id, fields, version)
     if found is None:
-        return "null"
-    if len(fields) == 1:
-        return _json(found.get(fields[0]))
+        return UNKNOWN_BASE
+    if len(fields) == 1 and not as_dict:
+        if fields[0] not in found:
+            return UNKNOWN_BASE
+        return _json(found[fields[0]])
     return _json(found)
 
 
@@ -549,7 +575,12 @@ def _deletion_conflicts(
                     winner=(FieldState(current[TOMBSTONE], hlc), writer),
                     loser=(FieldState(edits, entry.hlc), device),
                     base=_base_value(
-                        cache, spec.name, entry.row_id, sorted(edits), entry.base_version
+                        cache,
+                        spec.name,
+                        entry.row_id,
+                        sorted(edits),
+                        entry.base_version,
+                        as_dict=True,
                     ),
                 )
             ]
@@ -575,7 +606,12 @@ def _deletion_conflicts(
                     winner=(FieldState(incoming_tomb, entry.hlc), device),
                     loser=(FieldState(theirs, str(top[0])), str(top[2])),
                     base=_base_value(
-                        cache, spec.name, entry.row_id, sorted(theirs), entry.base_version
+                        cache,
+                        spec.name,
+                        entry.row_id,
+                        sorted(theirs),
+                        entry.base_version,
+                        as_dict=True,
                     ),
                 )
             ]
@@ -590,7 +626,7 @@ def _conflict(
     *,
     winner: tuple[FieldState, str],
     loser: tuple[FieldState, str],
-    base: str = "null",
+    base: str = UNKNOWN_BASE,
 ) -> dict[str, JsonValue]:
     return {
         "table_name": table,
@@ -681,6 +717,11 @@ def apply_page(
     pending = repo.pending_stamps(session, {(r.table_name, r.row_id) for r in rows})
     cache = _Cache(session, server=False)
     if not careful:
+        # Only the fields the page sets are compared and written: read just those.
+        fields: dict[str, set[str]] = {}
+        for r in rows:
+            fields.setdefault(r.table_name, set()).update(r.fields)
+        cache.fields = fields
         cache.load((r.table_name, r.row_id) for r in rows)
     top = ""
     for n, log in enumerate(rows):
@@ -720,24 +761,29 @@ def _apply_log(
     won: dict[str, JsonValue] = {}
     top = ""
     force = log.op == "fix"
+    ticked = False  # whether any field clock changed (else the clocks row is not rewritten)
     for field, (value, hlc) in log.fields.items():
         old = clocks.get(field)
         version = max(int(old[1]) if old else 0, log.id)
-        if force:
-            won[field] = value
-            clocks[field] = [hlc, version, log.device_id]
-            top = max(top, str(hlc))
-            continue
-        local_hlc = max(str(old[0]) if old else "", mine.get(field, ""))
-        if current is None or beats(
-            field, FieldState(value, hlc), FieldState(current.get(field), local_hlc)
+        if force or (
+            current is None
+            or beats(
+                field,
+                FieldState(value, hlc),
+                FieldState(
+                    current.get(field), max(str(old[0]) if old else "", mine.get(field, ""))
+                ),
+            )
         ):
             won[field] = value
-            clocks[field] = [hlc, version, log.device_id]
+            stamp = [hlc, version, log.device_id]
         elif old is None:
-            clocks[field] = [hlc, version, log.device_id]
+            stamp = [hlc, version, log.device_id]
         else:
-            clocks[field] = [old[0], version, old[2]]
+            stamp = [old[0], version, old[2]]
+        if stamp != old:
+            clocks[field] = stamp
+            ticked = True
         top = max(top, str(hlc))
     old_hlc = str(current["hlc"]) if current is not None else ""
     row_hlc = max(old_hlc, log.hlc)
@@ -748,7 +794,8 @@ def _apply_log(
         new.update(won)
         new["hlc"] = row_hlc
         cache.rows[key] = new
-    cache.set_clocks(key, clocks)
+    if ticked:
+        cache.set_clocks(key, clocks)
     return max(top, log.hlc)
 
 

@@ -10,6 +10,7 @@ cursor as they were, so the next round simply resumes.
 from __future__ import annotations
 
 import os
+import threading
 import time as _time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from app.data.repos import sync as repo
 from app.domain.hlc import MAX_DRIFT_MS, HybridLogicalClock, Timestamp
 from app.domain.ids import device_prefix
 from app.sync.apply import Fault, apply_batch, apply_page, log_unlogged_rows
-from app.sync.errors import NotConnectedError, SchemaMismatchError, SyncError
+from app.sync.errors import NotConnectedError, SchemaMismatchError, SyncCancelledError, SyncError
 
 # Keys of the desktop's sync_state table.
 KEY_SERVER_URL = "server_url"
@@ -98,6 +99,8 @@ class SyncEngine:
         page_size: change-log rows per pulled page.
         fault: test hook called at named points ("push:entry-applied", "push:before-ack",
             "pull:row-applied"); raising there simulates a crash or a dropped connection.
+        cancel: once set, the round stops at the next step boundary (between batches, pages
+            and blob transfers) with `SyncCancelledError`; every finished step stays.
     """
 
     def __init__(
@@ -106,9 +109,10 @@ class SyncEngine:
         server: Database,
         *,
         batch_size: int = 200,
-        page_size: int = 500,
+        page_size: int = 2000,
         fault: Fault | None = None,
         wall: Callable[[], int] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         if server.dialect != "postgresql":
             raise SyncError("The team server must be a PostgreSQL database.")
@@ -119,6 +123,7 @@ class SyncEngine:
         self.batch_size = batch_size
         self.page_size = page_size
         self.fault = fault
+        self.cancel = cancel
         self._wall = wall or (lambda: int(time() * 1000))
         self._hits: dict[str, int] = {}
         self._redownloaded = False
@@ -129,6 +134,11 @@ class SyncEngine:
     @property
     def device(self) -> str:
         return self.local.device_id
+
+    def _check_cancel(self) -> None:
+        """Stop here when asked to (called only where everything done so far is committed)."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise SyncCancelledError()
 
     def _hit(self, point: str) -> None:
         if self.fault is not None:
@@ -141,7 +151,11 @@ class SyncEngine:
                 marker = os.environ.get(PAUSE_FILE_ENV)
                 if marker:
                     Path(marker).write_text(point, encoding="utf-8")
-                _time.sleep(3600)  # the test kills this process here
+                # The test kills this process here, or asks the round to stop.
+                if self.cancel is not None:
+                    self.cancel.wait(3600)
+                else:
+                    _time.sleep(3600)
 
     def check_schema(self) -> str:
         """The shared schema revision; raises when desktop and server differ."""
@@ -257,10 +271,15 @@ class SyncEngine:
         self.drain_server_outbox(revision)
         self._redownloaded = False
         self._purged = 0
+        self._check_cancel()
         pushed = self.push(revision)
+        self._check_cancel()
         sent = self.upload_blobs()
+        self._check_cancel()
         pulled = self.pull()
+        self._check_cancel()
         received = self.download_blobs()
+        self._check_cancel()
         self.report_cursor()
         self.purge_tombstones()
         with self.local.session() as s:
@@ -299,6 +318,7 @@ class SyncEngine:
         """Edits made directly on the server (shared mode) enter the change log like pushes."""
         done = 0
         while True:
+            self._check_cancel()
             with self.server.read_session() as s:
                 batch = repo.next_outbox_batch(s, self.batch_size)
             if not batch:
@@ -325,6 +345,7 @@ class SyncEngine:
         """Send the outbox in batches; each batch is one server transaction."""
         pushed = 0
         while True:
+            self._check_cancel()
             with self.local.read_session() as s:
                 batch = repo.next_outbox_batch(s, self.batch_size)
             if not batch:
@@ -351,6 +372,10 @@ class SyncEngine:
                 repo.set_state(s, KEY_CURSOR, "0:0")
             self._redownloaded = True
         while True:
+            if not self._redownloaded:
+                # A fresh download runs to its end: the rows the server purged are removed
+                # only after it, and a stopped one would not know to do that next time.
+                self._check_cancel()
             cursor = self._cursor()
             with self.server.read_session() as s:
                 rows = repo.read_log_page(s, cursor, self.page_size)
@@ -452,6 +477,7 @@ class SyncEngine:
         """Send the blobs stored here since the last round that the server lacks."""
         sent = 0
         while True:
+            self._check_cancel()
             with self.local.read_session() as s:
                 mark = int(repo.get_state(s, KEY_BLOB_MARK) or 0)
                 items = repo.blobs_after(s, mark, 200)
@@ -461,6 +487,7 @@ class SyncEngine:
                 present = repo.blob_sizes(s, [b.sha256 for b in items])
             wanted = [(b.sha256, b.size_bytes) for b in items if b.sha256 not in present]
             for group in _by_size(wanted):
+                self._check_cancel()
                 with self.local.read_session() as s:
                     blobs = repo.read_blobs(s, group)
                 with self.server.session() as s:
@@ -479,6 +506,7 @@ class SyncEngine:
             sizes = repo.blob_sizes(s, missing)  # not there yet: the uploader has not synced
         received = 0
         for group in _by_size(list(sizes.items())):
+            self._check_cancel()
             with self.server.read_session() as s:
                 blobs = repo.read_blobs(s, group)
             with self.local.session() as s:

@@ -54,7 +54,9 @@ def _key(field: str, state: FieldState) -> tuple[bool, str, str]:
 
 
 def beats(field: str, a: FieldState, b: FieldState) -> bool:
-    """True when `a` strictly wins over `b` for this field."""
+    """True when `a` strictly wins over `b` for this field (the order of `_key`)."""
+    if field != TOMBSTONE and a.hlc != b.hlc:
+        return a.hlc > b.hlc  # the usual case: no JSON needed to decide
     return _key(field, a) > _key(field, b)
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from app.data.database import Database
 from app.data.repos import sync as sync_repo
-from app.domain.enums import Priority
+from app.domain.enums import Priority, Role
 from app.errors import NotFoundError
 from app.services.base import Principal
 from app.services.people_service import AuthService
 from app.services.registry import Services
 from app.services.sync_service import SyncService
+from app.services.ticket_service import TicketService
 from tests.conftest import make_admin
 
 
@@ -84,20 +85,60 @@ def make_pair(make_desktop: Callable[[str], Database], server: Database) -> Pair
     return Pair(a, b, admin_a, AuthService(b).principal_for("admin"))
 
 
+TicketEdit = Callable[[TicketService, uuid.UUID], object]
+
+
+def ticket_conflict(
+    pair: Pair,
+    edit_a: TicketEdit,
+    edit_b: TicketEdit,
+    subject: str = "Printer jams on tray 2",
+    *,
+    before_edits: Callable[[uuid.UUID], object] | None = None,
+) -> tuple[uuid.UUID, str]:
+    """A ticket both desktops changed while apart (a first, then b); returns (id, number).
+
+    b's edit is the later one, so its value is the current one everywhere. `before_edits`
+    runs once both desktops hold the new ticket. Afterwards both desktops hold the conflict
+    record.
+    """
+    ticket_id, _ = Services(pair.a, pair.admin_a).tickets.create(subject)
+    pair.round("a")
+    settle(lambda: pair.round("b"), lambda: has_row(pair.b, "tickets", ticket_id))
+    if before_edits is not None:
+        before_edits(ticket_id)
+    edit_a(Services(pair.a, pair.admin_a).tickets, ticket_id)
+    edit_b(Services(pair.b, pair.admin_b).tickets, ticket_id)
+    pair.round("a", "b")
+    settle(lambda: pair.round("a", "b"), lambda: pair.both_see_conflicts(1))
+    number = Services(pair.a, pair.admin_a).tickets.get(ticket_id).number
+    return ticket_id, number
+
+
 def priority_conflict(pair: Pair) -> tuple[uuid.UUID, str]:
     """A ticket whose priority both desktops changed while apart; returns (id, number).
 
     Afterwards both desktops hold the conflict record.
     """
-    ticket_id, _ = Services(pair.a, pair.admin_a).tickets.create("Printer jams on tray 2")
+    return ticket_conflict(
+        pair,
+        lambda t, i: t.change_priority(i, Priority.HIGH),
+        lambda t, i: t.change_priority(i, Priority.URGENT),
+    )
+
+
+def add_person(pair: Pair, username: str, full_name: str) -> uuid.UUID:
+    """A technician created on desktop a and present on both desktops."""
+    user_id, _ = Services(pair.a, pair.admin_a).people.create_person(
+        username=username,
+        full_name=full_name,
+        email=f"{username}@example.org",
+        password="correct horse battery staple 9",
+        roles=frozenset({Role.TECHNICIAN}),
+    )
     pair.round("a")
-    settle(lambda: pair.round("b"), lambda: has_row(pair.b, "tickets", ticket_id))
-    Services(pair.a, pair.admin_a).tickets.change_priority(ticket_id, Priority.HIGH)
-    Services(pair.b, pair.admin_b).tickets.change_priority(ticket_id, Priority.URGENT)
-    pair.round("a", "b")
-    settle(lambda: pair.round("a", "b"), lambda: pair.both_see_conflicts(1))
-    number = Services(pair.a, pair.admin_a).tickets.get(ticket_id).number
-    return ticket_id, number
+    settle(lambda: pair.round("b"), lambda: has_user(pair.b, username))
+    return user_id
 
 
 def priority_of(db: Database, actor: Principal, ticket_id: uuid.UUID) -> Priority:

@@ -10,11 +10,13 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import delete
 
 from app.data.database import Database
 from app.data.models import Contact
+from app.data.models.sync import ChangeLogEntry, SyncConflict
 from app.data.repos import sync as sync_repo
-from app.domain.enums import Role
+from app.domain.enums import Priority, Role, TicketEventKind, TicketStatus
 from app.domain.permissions import PermissionDeniedError
 from app.errors import EnvironmentProblemError, NotFoundError, ValidationError
 from app.services.base import Area, Principal
@@ -23,11 +25,13 @@ from app.services.sync_service import KEY_LAST_ERROR, NOT_KNOWN, SyncService
 from app.sync import engine as sync_engine
 from tests.helpers.sync_pair import (
     Pair,
+    add_person,
     has_row,
     make_pair,
     priority_conflict,
     priority_of,
     settle,
+    ticket_conflict,
 )
 from tests.sync.conftest import Desktop, make_desktop, server  # noqa: F401  (fixtures)
 
@@ -48,7 +52,7 @@ def test_conflict_is_listed_readably_on_both_desktops(pair: Pair) -> None:
     assert view.record_label == f"Ticket {number} · Priority"
     assert {view.mine, view.theirs} == {"High", "Urgent"}
     assert view.mine == priority_of(pair.a, pair.admin_a, ticket_id).label
-    assert view.base in ("Normal", NOT_KNOWN)
+    assert view.base == "Normal"  # the server's change log still has the common base
     assert view.can_use_other
     assert "desktop" in view.mine_origin
     assert "desktop" in view.theirs_origin
@@ -174,8 +178,100 @@ def test_an_edit_of_a_record_deleted_elsewhere_can_only_be_acknowledged(pair: Pa
     assert view.record_label == "Contact “Ann Archer” · deleted while edited"
     assert view.mine.startswith("Deleted")
     assert "Phone: 222" in view.theirs
+    assert view.base == "Phone: 111"
     assert not view.can_use_other
     with pytest.raises(ValidationError, match="deleted record"):
         pair.sync_a.resolve_conflict(view.id, "other")
     pair.sync_a.resolve_conflict(view.id, "current")
     assert pair.sync_a.conflicts() == []
+
+
+@pytest.mark.postgres
+def test_a_base_that_really_was_empty_reads_unassigned_not_unknown(pair: Pair) -> None:
+    sam = add_person(pair, "sam", "Sam Sparks")
+    kim = add_person(pair, "kim", "Kim Keller")
+    _ticket_id, number = ticket_conflict(
+        pair, lambda t, i: t.assign(i, sam), lambda t, i: t.assign(i, kim)
+    )
+    for sync in (pair.sync_a, pair.sync_b):
+        (view,) = sync.conflicts()
+        assert view.record_label == f"Ticket {number} · Assignee"
+        assert (view.mine, view.theirs) == ("Kim Keller", "Sam Sparks")
+        assert view.base == "Unassigned"
+    with pair.a.read_session() as s:
+        (record,) = s.query(SyncConflict).all()
+        assert record.base_value == "null"  # known, and really empty
+
+
+@pytest.mark.postgres
+def test_a_base_the_server_no_longer_knows_reads_not_known(
+    pair: Pair,
+    server: Database,  # noqa: F811
+) -> None:
+    def forget_history(ticket_id: uuid.UUID) -> None:
+        # The change log no longer reaches back to the version both edits started from.
+        with server.session() as s:
+            s.execute(delete(ChangeLogEntry).where(ChangeLogEntry.row_id == ticket_id))
+
+    _ticket_id, _ = ticket_conflict(
+        pair,
+        lambda t, i: t.change_priority(i, Priority.HIGH),
+        lambda t, i: t.change_priority(i, Priority.URGENT),
+        before_edits=forget_history,
+    )
+    for sync in (pair.sync_a, pair.sync_b):
+        (view,) = sync.conflicts()
+        assert view.base == NOT_KNOWN
+        assert {view.mine, view.theirs} == {"High", "Urgent"}
+    with pair.b.read_session() as s:
+        (record,) = s.query(SyncConflict).all()
+        assert record.base_value == ""
+
+
+@pytest.mark.postgres
+def test_using_the_other_status_follows_the_ticket_workflow(pair: Pair) -> None:
+    ticket_id, _ = ticket_conflict(
+        pair,
+        lambda t, i: t.change_status(i, TicketStatus.ON_HOLD),
+        lambda t, i: t.change_status(i, TicketStatus.PENDING),
+    )
+    tickets_a = Services(pair.a, pair.admin_a).tickets
+    before = tickets_a.get(ticket_id)
+    assert before.status is TicketStatus.PENDING
+    assert before.sla_paused  # b's "waiting on requester" paused the clock
+    (view,) = pair.sync_a.conflicts()
+    assert (view.mine, view.theirs) == ("Waiting on requester", "On hold")
+
+    pair.sync_a.resolve_conflict(view.id, "other")
+
+    after = tickets_a.get(ticket_id)
+    assert after.status is TicketStatus.ON_HOLD
+    assert not after.sla_paused  # leaving "waiting on requester" resumes the SLA clock
+    new_events = [e for e in after.events if e.id not in {b.id for b in before.events}]
+    kinds = [e.kind for e in new_events]
+    assert TicketEventKind.STATUS in kinds
+    assert TicketEventKind.SLA_RESUMED in kinds
+    status_event = next(e for e in new_events if e.kind is TicketEventKind.STATUS)
+    assert (status_event.old_value, status_event.new_value) == ("pending", "on_hold")
+    assert pair.sync_a.conflicts() == []
+    settle(lambda: pair.round("a", "b"), lambda: pair.both_see_conflicts(0))
+    on_b = Services(pair.b, pair.admin_b).tickets.get(ticket_id)
+    assert on_b.status is TicketStatus.ON_HOLD
+    assert not on_b.sla_paused
+    assert TicketEventKind.SLA_RESUMED in {e.kind for e in on_b.events}
+
+
+@pytest.mark.postgres
+def test_using_the_other_assignee_writes_an_assignment_event(pair: Pair) -> None:
+    sam = add_person(pair, "sam", "Sam Sparks")
+    kim = add_person(pair, "kim", "Kim Keller")
+    ticket_id, _ = ticket_conflict(
+        pair, lambda t, i: t.assign(i, sam), lambda t, i: t.assign(i, kim)
+    )
+    (view,) = pair.sync_b.conflicts()
+    pair.sync_b.resolve_conflict(view.id, "other")
+    detail = Services(pair.b, pair.admin_b).tickets.get(ticket_id)
+    assert detail.assignee_id == sam
+    last = [e for e in detail.events if e.kind is TicketEventKind.ASSIGNMENT][-1]
+    assert (last.old_value, last.new_value) == ("Kim Keller", "Sam Sparks")
+    assert pair.sync_b.conflicts() == []

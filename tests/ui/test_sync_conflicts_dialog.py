@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.data.database import Database
 from app.services.base import Changes
 from app.services.registry import Services
-from app.services.sync_service import SyncService
+from app.services.sync_service import ConflictView, SyncService
 from app.ui.main_window import MainWindow
 from app.ui.sync.conflicts_dialog import EMPTY_TEXT, ConflictsDialog
 from app.ui.worker import TaskRunner
@@ -103,3 +105,22 @@ def test_keep_current_value_from_the_main_window_drops_the_indicator_count(
     window.close()
     assert not window.sync.running
     settle(lambda: pair.round("a"), lambda: pair.both_see_conflicts(0))
+
+
+def test_a_closed_dialog_ignores_answers_that_arrive_late(
+    qtbot: QtBot, services: Services, tasks: TaskRunner
+) -> None:
+    """The load started by the dialog finishes after the dialog is gone: nothing breaks."""
+    gate = threading.Event()
+
+    class SlowService(SyncService):
+        def conflicts(self) -> list[ConflictView]:
+            gate.wait(10)
+            return super().conflicts()
+
+    dialog = ConflictsDialog(SlowService(services.db, services.actor), tasks)
+    shiboken6.delete(dialog)
+    assert not shiboken6.isValid(dialog)
+    gate.set()
+    _settle(tasks)  # the answer arrives: dropped, no "already deleted" error
+    assert not shiboken6.isValid(dialog)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import shiboken6
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.data.database import Database
 from app.services.registry import Services
-from app.services.sync_service import SyncService
+from app.services.sync_service import SyncReport, SyncService
 from app.ui.sync.sync_controller import SyncController
 from app.ui.sync.team_server_dialog import TeamServerDialog, build_url, split_url
 from tests.helpers.memory_keyring import MemoryKeyring
@@ -110,3 +112,16 @@ def test_connect_and_download(
     assert again.host.text() == host
     assert again.database.text() == database
     assert "Connected to" in again.current_label.text()
+
+
+def test_a_closed_dialog_ignores_the_outcome_of_its_connect(
+    qtbot: QtBot, controller: SyncController
+) -> None:
+    dialog = TeamServerDialog(controller, controller.status)
+    dialog._set_busy(True)  # a connect was started from it
+    shiboken6.delete(dialog)
+    # The controller outlives the dialog; its answers must not reach the deleted widgets.
+    controller.connect_failed.emit("Cannot reach the team server")
+    controller.connect_finished.emit(SyncReport(0, 0))
+    QApplication.processEvents()
+    assert not shiboken6.isValid(dialog)

@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -197,15 +197,25 @@ def pending_stamps(
 ) -> dict[tuple[str, uuid.UUID], dict[str, str]]:
     """For rows with unpushed local edits: the newest local stamp of each edited field."""
     wanted = set(keys)
-    if not wanted:
-        return {}
-    ids = {row_id for _t, row_id in wanted}
+    if not wanted or session.scalar(select(OutboxEntry.seq).limit(1)) is None:
+        return {}  # nothing waits to be pushed (a pulling desktop's usual state)
+    ids = list({row_id for _t, row_id in wanted})
     out: dict[tuple[str, uuid.UUID], dict[str, str]] = {}
-    for r in session.execute(
-        select(OutboxEntry.table_name, OutboxEntry.row_id, OutboxEntry.fields, OutboxEntry.hlc)
-        .where(OutboxEntry.row_id.in_(ids))
-        .order_by(OutboxEntry.seq)
-    ):
+    found: list[Any] = []
+    for chunk in _chunks(ids):
+        found.extend(
+            session.execute(
+                select(
+                    OutboxEntry.seq,
+                    OutboxEntry.table_name,
+                    OutboxEntry.row_id,
+                    OutboxEntry.fields,
+                    OutboxEntry.hlc,
+                ).where(OutboxEntry.row_id.in_(chunk))
+            )
+        )
+    found.sort(key=lambda r: r.seq)
+    for r in found:
         key = (r.table_name, r.row_id)
         if key not in wanted:
             continue
@@ -506,20 +516,34 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
 
 
 def load_rows(
-    session: Session, spec: TableSpec, ids: Iterable[uuid.UUID], *, for_update: bool = False
+    session: Session,
+    spec: TableSpec,
+    ids: Iterable[uuid.UUID],
+    *,
+    for_update: bool = False,
+    fields: Iterable[str] | None = None,
 ) -> dict[uuid.UUID, dict[str, JsonValue]]:
     """Many rows of one table as JSON values (fields plus `hlc`), by id; absent ones left out.
 
     On PostgreSQL with `for_update` the rows are locked until commit (ids in sorted order, so
-    two batches touching the same rows wait for each other instead of deadlocking).
+    two batches touching the same rows wait for each other instead of deadlocking). `fields`
+    limits the columns read (always with `hlc` and `updated_at`); default: every field.
     """
     table = spec.model.__table__
-    wanted = sorted(set(ids))
-    out: dict[uuid.UUID, dict[str, JsonValue]] = {}
     lock = for_update and session.get_bind().dialect.name == "postgresql"
-    fields = spec.fields
+    # Sorted only for the locks (UUID comparisons are slow in Python).
+    wanted = sorted(set(ids)) if lock else list(dict.fromkeys(ids))
+    out: dict[uuid.UUID, dict[str, JsonValue]] = {}
+    if fields is None:
+        names = list(spec.fields)
+        columns: list[Any] = [table]
+    else:
+        keep = set(fields) | {"updated_at"}
+        names = [f for f in spec.fields if f in keep]
+        columns = [table.c.id, table.c.hlc, *(table.c[f] for f in names)]
+    fields = names
     for chunk in _chunks(wanted):
-        stmt = select(table).where(table.c.id.in_(chunk))
+        stmt = select(*columns).where(table.c.id.in_(chunk))
         if lock:
             stmt = stmt.order_by(table.c.id).with_for_update()
         for row in session.execute(stmt).mappings():
@@ -538,7 +562,7 @@ def load_clocks_many(
         by_table.setdefault(table, set()).add(row_id)
     out: dict[tuple[str, uuid.UUID], Clocks] = {}
     for table, wanted in by_table.items():
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in _chunks(list(wanted)):
             for r in session.execute(
                 select(RowClock.row_id, RowClock.clocks).where(
                     RowClock.table_name == table, RowClock.row_id.in_(chunk)
@@ -554,9 +578,11 @@ def save_clocks_many(session: Session, items: Sequence[tuple[str, uuid.UUID, Clo
         return
     dialect = session.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(RowClock)
+    # The Core table, not the ORM class: a plain executemany without the ORM's bulk layer.
+    clocks_table = cast(Table, RowClock.__table__)
+    stmt = maker(clocks_table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[RowClock.table_name, RowClock.row_id],
+        index_elements=[clocks_table.c.table_name, clocks_table.c.row_id],
         set_={"clocks": stmt.excluded.clocks},
     )
     rows = [{"table_name": t, "row_id": r, "clocks": dumps(c)} for t, r, c in items]
@@ -711,7 +737,7 @@ def append_log_many(session: Session, records: Sequence[dict[str, Any]]) -> None
         for r in records
     ]
     for chunk in _chunks(rows, 2000):
-        session.execute(insert(ChangeLogEntry), list(chunk))
+        session.execute(insert(cast(Table, ChangeLogEntry.__table__)), list(chunk))
 
 
 def field_value_at(

@@ -8,7 +8,10 @@ Resolving is an ordinary edit that replicates, so the choice reaches every deskt
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -162,9 +165,22 @@ class ConflictsDialog(QDialog):
 
     def refresh(self) -> None:
         """Reload the open conflicts (in the background)."""
-        self._tasks.run(self._service.conflicts, self._on_loaded, self._on_error)
+        self._run(self._service.conflicts, self._on_loaded)
 
     # --- internals ------------------------------------------------------------------------
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """`work` on the task runner; its outcome is dropped if the dialog is gone by then."""
+
+        def deliver(result: Any) -> None:
+            if shiboken6.isValid(self):
+                done(result)
+
+        def fail(exc: Exception) -> None:
+            if shiboken6.isValid(self):
+                self._on_error(exc)
+
+        self._tasks.run(work, deliver, fail)
 
     def _on_loaded(self, conflicts: list[ConflictView]) -> None:
         selected = self.current()
@@ -236,12 +252,12 @@ class ConflictsDialog(QDialog):
         self._busy = True
         self._show_selected()
         conflict_id: uuid.UUID = view.id
-        self._tasks.run(
-            lambda: self._service.resolve_conflict(
+        service = self._service
+        self._run(
+            lambda: service.resolve_conflict(
                 conflict_id, "other" if keep == "other" else "current"
             ),
             self._on_resolved,
-            self._on_error,
         )
 
     def _on_resolved(self, changes: Changes) -> None:

@@ -5,11 +5,19 @@ never waits for the network. The worker opens its own sessions there (SQLAlchemy
 that thread its own SQLite connection); it shares the desktop's `Database` with the GUI so both
 stamp edits from the one hybrid-logical clock. Rounds run every `interval_s` seconds, a few
 seconds after local changes (debounced) and on demand.
+
+Stopping (the window closes) asks a running round to stop at its next safe point (between
+batches and pages, each its own transaction) and waits a few seconds at most. A round stuck
+in a network call past that keeps its thread object alive, detached from the window, until
+the call returns: a running QThread is never destroyed.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
+import time
 import traceback
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -17,10 +25,44 @@ from PySide6.QtWidgets import QApplication
 
 from app.errors import SupportDeskError
 from app.services.base import Area, Changes
-from app.services.sync_service import SyncReport, SyncService, SyncStatus
+from app.services.sync_service import SyncCancelledError, SyncReport, SyncService, SyncStatus
 from app.ui.signals import AppSignals
 
 log = logging.getLogger(__name__)
+
+#: How long `stop()` waits for a running round to reach a safe point.
+STOP_WAIT_MS = 3000
+#: How long the process waits at exit for a round that outlived `stop()` (a network call).
+EXIT_WAIT_MS = 60000
+
+#: Sync threads that outlived `stop()`, with their workers: kept referenced (never destroyed
+#: while running) until they end; the process waits for them at exit.
+_LINGERING: list[tuple[QThread, QObject]] = []
+_exit_wait_registered = False
+
+
+def _reap_lingering() -> None:
+    _LINGERING[:] = [(t, w) for t, w in _LINGERING if not t.isFinished()]
+
+
+def _wait_for_lingering() -> None:
+    """At exit: let cancelled rounds finish their network call rather than abort mid-way."""
+    deadline = time.monotonic() + EXIT_WAIT_MS / 1000
+    for thread, _worker in list(_LINGERING):
+        left = max(0, int((deadline - time.monotonic()) * 1000))
+        if not thread.wait(left):
+            log.error("a sync round was still running at exit")
+    _reap_lingering()
+
+
+def _linger(thread: QThread, worker: QObject) -> None:
+    global _exit_wait_registered
+    thread.setParent(None)  # the window may go; the thread object must not go with it
+    _LINGERING.append((thread, worker))
+    if not _exit_wait_registered:
+        atexit.register(_wait_for_lingering)
+        _exit_wait_registered = True
+
 
 #: Every area a pulled change may touch: panes refresh what they show.
 REMOTE_CHANGES = Changes.of(Area.TICKETS, Area.KNOWLEDGE, Area.TRAINING, Area.PEOPLE)
@@ -57,9 +99,10 @@ class SyncWorker(QObject):
     connect_failed = Signal(str)
     idle = Signal()
 
-    def __init__(self, service: SyncService) -> None:
+    def __init__(self, service: SyncService, cancel: threading.Event | None = None) -> None:
         super().__init__()
         self._service = service
+        self._cancel = cancel or threading.Event()
 
     def _emit_status(self) -> None:
         try:
@@ -75,10 +118,13 @@ class SyncWorker(QObject):
             self.failed.emit(_message(exc))
             self.idle.emit()
             return
-        if configured:
+        if configured and not self._cancel.is_set():
             self.started.emit()
             try:
-                report = self._service.sync_once()
+                report = self._service.sync_once(cancel=self._cancel)
+            except SyncCancelledError:
+                self.idle.emit()  # stopping: no status read, no message
+                return
             except Exception as exc:
                 self.failed.emit(_message(exc))
             else:
@@ -94,7 +140,7 @@ class SyncWorker(QObject):
     def connect_server(self, url: str, password: str) -> None:
         self.started.emit()
         try:
-            report = self._service.connect(url, password or None)
+            report = self._service.connect(url, password or None, cancel=self._cancel)
         except Exception as exc:
             self.connect_failed.emit(_message(exc))
         else:
@@ -145,6 +191,7 @@ class SyncController(QObject):
         self._busy = False
         self._again = False
         self._stopped = False
+        self._cancel = threading.Event()
         self._status: SyncStatus | None = None
         #: True while this controller announces pulled changes (not local edits).
         self.announcing_remote = False
@@ -218,18 +265,29 @@ class SyncController(QObject):
         else:
             self._read_status()
 
-    def stop(self, timeout_ms: int = 30000) -> None:
-        """Stop the timers and the thread; waits for a round in progress to end."""
+    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> None:
+        """Stop the timers and the thread, asking a round in progress to stop.
+
+        The round stops at its next safe point (everything done so far is kept; the next
+        round resumes). Waits at most `timeout_ms`; a thread still inside a network call then
+        is kept alive, detached, until the call returns.
+        """
         self._stopped = True
         self._timer.stop()
         self._debounce.stop()
+        self._cancel.set()
         thread, self._thread = self._thread, None
+        worker, self._worker = self._worker, None
         if thread is not None:
             thread.quit()
-            if not thread.wait(timeout_ms):
-                log.error("the sync thread did not stop within %d ms", timeout_ms)
-        self._worker = None
+            deadline = time.monotonic() + timeout_ms / 1000
+            while not thread.wait(50) and time.monotonic() < deadline:
+                pass
+            if thread.isRunning() and worker is not None:
+                log.warning("the sync round is still in a network call; it ends in the background")
+                _linger(thread, worker)
         self._busy = False
+        _reap_lingering()
 
     # --- internals ------------------------------------------------------------------------
 
@@ -247,7 +305,8 @@ class SyncController(QObject):
             return
         thread = QThread(self)
         thread.setObjectName("supportdesk-sync")
-        worker = SyncWorker(self._service)
+        self._cancel = threading.Event()
+        worker = SyncWorker(self._service, self._cancel)
         # No parent and no deleteLater: the worker is dropped in `stop()` after its thread
         # has ended, when nothing can run in it any more.
         worker.moveToThread(thread)

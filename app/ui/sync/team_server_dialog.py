@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote, urlsplit
 
+import shiboken6
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -209,7 +210,8 @@ class TeamServerDialog(QDialog):
 
     @Slot(SyncReport)
     def _on_connect_finished(self, report: SyncReport) -> None:
-        if not self._busy:
+        # The controller outlives this dialog: its answer may come after the dialog is gone.
+        if not shiboken6.isValid(self) or not self._busy:
             return
         self._set_busy(False)
         self.password.clear()
@@ -226,7 +228,7 @@ class TeamServerDialog(QDialog):
 
     @Slot(str)
     def _on_connect_failed(self, message: str) -> None:
-        if not self._busy:
+        if not shiboken6.isValid(self) or not self._busy:
             return
         self._set_busy(False)
         self._show_message(
