@@ -76,14 +76,20 @@ class TicketNotifier(QObject):
                     )
         self._mine = current
         for row in due_soon:
-            due = getattr(row, "resolution_due_at", None)
+            # The clock about to run out: the first response while nobody has answered yet.
+            first_due = getattr(row, "first_response_due_at", None)
+            unanswered = getattr(row, "first_responded_at", None) is None
+            if unanswered and first_due is not None:
+                due, action = first_due, "answer the requester"
+            else:
+                due, action = getattr(row, "resolution_due_at", None), "resolve it"
             at = f" by {due.astimezone().strftime('%H:%M')}" if due is not None else ""
             notices.append(
                 Notice(
                     row.id,
                     "due_soon",
                     f"Ticket {row.number} is about to breach",
-                    f"{row.subject} — resolve or answer it{at}.",
+                    f"{row.subject} — {action}{at}.",
                 )
             )
         fresh = [n for n in notices if (n.ticket_id, n.reason) not in self._told]
