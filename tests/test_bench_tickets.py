@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.bench import tickets as bench
+from app.data.base import Base
 from app.data.database import Database
 from app.data.repos import bulk
 from app.domain import sla
@@ -91,6 +92,23 @@ def test_bulk_rows_read_back_through_the_services(
         detail.opened_at, targets.first_response_minutes, calendar
     )
 
+    # The indexes dropped for the load are all back, and the file is in WAL mode again.
+    path = db.sqlite_path
+    assert path is not None
+    con = sqlite3.connect(path)
+    try:
+        indexes = {
+            name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        journal = con.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        con.close()
+    expected = {i.name for t in ("tickets", "ticket_events", "ticket_tags")
+                for i in Base.metadata.tables[t].indexes}  # fmt: skip
+    assert expected <= indexes
+    assert {"ix_tickets_live", "ix_tickets_live_channel", "ix_tickets_requester_id"} <= indexes
+    assert journal == "wal"
+
     # The full-text index was rebuilt, and its triggers are back for new tickets.
     assert tickets.count(TicketFilter(text="printer")) > 0
     new_id, _changes = tickets.create("Zyxwvut keyboard fault", "sticky zyxwvut keys")
@@ -122,6 +140,14 @@ def test_run_reports_every_key_and_reuses_its_database(tmp_path: Path) -> None:
     assert details["reused_database"] is False
     assert details["generate"]["outbox_entries"] < 10
     assert set(details["sort_by_ms"]) >= {"number", "subject", "priority"}
+    assert set(details["sort_all_tickets_by_ms"]) == set(details["sort_by_ms"])
+    per_key = details["sort_by_ms"].values()
+    assert min(per_key) <= first["sort_ms"] <= max(per_key)  # the median over the columns
+    assert details["default_view"] == "All open"
+    for key in ("first_page_all_tickets_ms", "count_ms", "count_all_tickets_ms"):
+        assert details[key] is not None, key
+        assert details[key] >= 0, key
+    assert details["generate"]["phases_s"]["indexes_s"] >= 0
 
     second = bench.run(tickets=2000, workdir=tmp_path, runs=1)
     assert second["details"]["reused_database"] is True

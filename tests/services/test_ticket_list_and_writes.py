@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.data.models.people import Contact, Organisation, Team
 from app.data.models.tickets import SlaPolicy, Tag, Ticket
@@ -401,3 +401,75 @@ def test_trainer_may_not_use_the_workflow_writes(any_services: Services) -> None
         ticket = s.get(Ticket, ticket_id)
         assert ticket is not None
         assert ticket.tier == 1
+
+
+# --- paging from the far end -------------------------------------------------------------------
+
+
+def _seed_many(services: Services, n: int) -> None:
+    """`n` tickets with many ties (few distinct updated times, priorities, tiers, categories)
+    and empty values (no due date, no category, no requester)."""
+    base = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    requester = _contact(services, "Ann Archer", org="Acme")
+    with services.db.session() as s:
+        for i in range(n):
+            due = None if i % 7 == 0 else base + timedelta(hours=i % 23)
+            s.add(
+                Ticket(
+                    number=f"FLP-{i}",
+                    subject=f"Subject {i % 13}",
+                    status=list(TicketStatus)[i % len(TicketStatus)],
+                    priority=list(Priority)[i % len(Priority)],
+                    channel=list(Channel)[i % len(Channel)],
+                    category="" if i % 5 == 0 else f"Cat {i % 4}",
+                    requester_id=requester if i % 3 else None,
+                    tier=1 + i % 3,
+                    opened_at=base - timedelta(days=i % 17),
+                    first_response_due_at=due,
+                    resolution_due_at=due,
+                    updated_at=base + timedelta(minutes=i % 11),
+                )
+            )
+
+
+@pytest.mark.parametrize("key", ["updated", "due", "sla", "category", "priority", "requester"])
+def test_pages_read_from_the_far_end_are_the_same_rows(
+    any_services: Services, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import ticket_service
+
+    n = 1200
+    _seed_many(any_services, n)
+    tickets = any_services.tickets
+    flt = TicketFilter()
+    assert tickets.count(flt) == n
+    for descending in (False, True):
+        # The whole order, read from the front (no total: nothing is flipped below this).
+        front = [
+            r.id
+            for off in range(0, n, ticket_service.MAX_PAGE)
+            for r in tickets.list_page(flt, key, descending, off, ticket_service.MAX_PAGE)
+        ]
+        assert len(front) == len(set(front)) == n
+        for offset, limit in ((601, 37), (900, 200), (1163, 37), (1190, 50), (1199, 1)):
+            flipped = tickets.list_page(flt, key, descending, offset, limit, total=n)
+            assert [r.id for r in flipped] == front[offset : offset + limit], (key, offset)
+        assert tickets.list_page(flt, key, descending, n, 10, total=n) == []
+    # Without a total the service counts first once the offset is deep enough.
+    monkeypatch.setattr(ticket_service, "FLIP_MIN_OFFSET", 1)
+    rows = tickets.list_page(flt, key, True, n - 30, 40)
+    assert [r.id for r in rows] == front[n - 30 :]
+
+
+def test_count_of_every_ticket_leaves_out_deleted_ones(any_services: Services) -> None:
+    _seed_many(any_services, 30)
+    tickets = any_services.tickets
+    with any_services.db.session() as s:
+        doomed = s.scalars(select(Ticket).where(Ticket.number.in_(["FLP-3", "FLP-4"]))).all()
+        for t in doomed:
+            t.deleted_at = datetime.now(UTC)
+    assert tickets.count(TicketFilter()) == 28
+    assert len(tickets.list_page(TicketFilter(), "number", False, 0, 100)) == 28
+    assert tickets.count(TicketFilter(tier=2)) == len(
+        [r for r in tickets.list_page(TicketFilter(), "number", False, 0, 100) if r.tier == 2]
+    )

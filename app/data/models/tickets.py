@@ -77,6 +77,11 @@ class Ticket(Replicated, Base):
         # answered from the second.
         Index("ix_tickets_live_updated", "deleted_at", "updated_at", "id"),
         Index("ix_tickets_live_status", "status", "deleted_at", "assignee_id", "updated_at"),
+        # Migration 0006: the live count reads the narrowest index; the unfiltered list sorted
+        # by channel or tier walks an index instead of sorting every ticket.
+        Index("ix_tickets_live", "deleted_at"),
+        Index("ix_tickets_live_channel", "deleted_at", "channel", "id"),
+        Index("ix_tickets_live_tier", "deleted_at", "tier", "id"),
     )
 
     number: Mapped[str] = mapped_column(String(24), unique=True)

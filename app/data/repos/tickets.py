@@ -235,10 +235,26 @@ def _due_soon(now: datetime, windows: Sequence[DueWindow]) -> ColumnElement[bool
     return and_(Ticket.sla_paused_at.is_(None), or_(*soon), ~_breached(now))
 
 
-def _filtered(stmt: _AnySelect, criteria: TicketCriteria) -> _AnySelect:
+#: How likely SQLite's planner is told an "active statuses only" filter is to hold. Without
+#: histograms (no STAT4 in the stock builds) it assumes every status is equally common, so an
+#: active-only filter looks like two thirds of the table and the planner scans it; on a desk
+#: with history nearly every ticket is resolved or closed.
+ACTIVE_LIKELIHOOD = 0.05
+
+
+def _status_filter(statuses: Collection[TicketStatus], sqlite: bool) -> ColumnElement[bool]:
+    wanted = sorted(statuses, key=list(TicketStatus).index)
+    condition: ColumnElement[bool] = Ticket.status.in_(wanted)
+    if sqlite and wanted and all(s.is_active for s in wanted):
+        # SQLite only (PostgreSQL keeps per-value statistics): a hint, not a change of meaning.
+        condition = func.likelihood(condition, literal_column(repr(ACTIVE_LIKELIHOOD)))
+    return condition
+
+
+def _filtered(stmt: _AnySelect, criteria: TicketCriteria, *, sqlite: bool = False) -> _AnySelect:
     stmt = stmt.where(Ticket.deleted_at.is_(None))
     if criteria.statuses is not None:
-        stmt = stmt.where(Ticket.status.in_(list(criteria.statuses)))
+        stmt = stmt.where(_status_filter(criteria.statuses, sqlite))
     if criteria.unassigned:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
     elif criteria.assignee_id is not None:
@@ -287,53 +303,125 @@ def page(
     descending: bool,
     offset: int,
     limit: int,
+    total: int | None = None,
 ) -> Sequence[AnyRow]:
     """One page of list rows: ticket columns plus the names of the people and groups.
 
     The ticket id is the last sort column, so paging is stable when sort values tie. Empty
     values (no assignee, no due date) sort last in both directions.
+
+    `total` (how many rows `criteria` matches, when the caller knows it) lets a page in the
+    second half of the list be read from the other end: every ORDER BY term is flipped, the
+    mirrored offset is fetched and the rows are reversed. The rows are the same; the
+    database skips `total - offset` rows instead of `offset` (jumping to the last row of a
+    million-ticket list is then as quick as showing the first).
     """
-    stmt = (
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.channel,
-            Ticket.opened_at,
-            Ticket.updated_at,
-            Ticket.first_response_due_at,
-            Ticket.resolution_due_at,
-            Ticket.first_responded_at,
-            Ticket.resolved_at,
-            Ticket.category,
-            Ticket.tier,
-            Ticket.sla_paused_at,
-            Contact.full_name.label("requester_name"),
-            Organisation.name.label("organisation_name"),
-            _Assignee.full_name.label("assignee_name"),
-            Team.name.label("team_name"),
-            SlaPolicy.first_response_minutes.label("policy_first_response_minutes"),
-            SlaPolicy.resolution_minutes.label("policy_resolution_minutes"),
-        )
-        .select_from(Ticket)
-        .outerjoin(Contact, Contact.id == Ticket.requester_id)
+    offset, limit = max(0, offset), max(0, limit)
+    flip = total is not None and total > 0 and offset > total // 2
+    if flip:
+        assert total is not None
+        if offset >= total:
+            return []
+        end = min(offset + limit, total)
+        offset, limit = total - end, end - offset
+    sqlite = not _is_pg(session)
+    order = _order(sort_key, descending, flip)
+    base = select(*_PAGE_COLUMNS)
+    if sort_key in _JOINED_SORT_KEYS:
+        stmt = _filtered(_with_names(base.select_from(Ticket)), criteria, sqlite=sqlite)
+    else:
+        # Sort and skip over the tickets table alone (its indexes can serve the order), then
+        # join the names for the page's rows only: not for every row the sort reads.
+        ids = _filtered(select(Ticket.id).select_from(Ticket), criteria, sqlite=sqlite)
+        picked = ids.order_by(*order).offset(offset).limit(limit).subquery("picked")
+        stmt = _with_names(base.select_from(picked).join(Ticket, Ticket.id == picked.c.id))
+        offset = 0
+    rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
+    return rows[::-1] if flip else rows
+
+
+#: Sort keys whose value comes from a joined table (the sort needs the join for every row).
+_JOINED_SORT_KEYS = frozenset({"requester", "organisation", "team", "assignee"})
+
+_PAGE_COLUMNS = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.subject,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.channel,
+    Ticket.opened_at,
+    Ticket.updated_at,
+    Ticket.first_response_due_at,
+    Ticket.resolution_due_at,
+    Ticket.first_responded_at,
+    Ticket.resolved_at,
+    Ticket.category,
+    Ticket.tier,
+    Ticket.sla_paused_at,
+    Contact.full_name.label("requester_name"),
+    Organisation.name.label("organisation_name"),
+    _Assignee.full_name.label("assignee_name"),
+    Team.name.label("team_name"),
+    SlaPolicy.first_response_minutes.label("policy_first_response_minutes"),
+    SlaPolicy.resolution_minutes.label("policy_resolution_minutes"),
+)
+
+
+def _with_names(stmt: _AnySelect) -> _AnySelect:
+    """The outer joins that bring the requester, organisation, assignee, team and policy."""
+    return (
+        stmt.outerjoin(Contact, Contact.id == Ticket.requester_id)
         .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
         .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)
         .outerjoin(Team, Team.id == Ticket.team_id)
         .outerjoin(SlaPolicy, SlaPolicy.id == Ticket.sla_policy_id)
     )
-    stmt = _filtered(stmt, criteria)
+
+
+def _order(sort_key: str, descending: bool, flip: bool) -> list[ColumnElement[Any]]:
+    """ORDER BY terms: the sort columns with empty values last, then the id; `flip` gives the
+    exact reverse (empty values first, every direction turned, the id too)."""
+    backwards = descending != flip
     order: list[ColumnElement[Any]] = []
     for col in _sort_columns(sort_key):
-        order.append((col.desc() if descending else col.asc()).nulls_last())
-    order.append(Ticket.id.desc() if descending else Ticket.id.asc())
-    return session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
+        term = col.desc() if backwards else col.asc()
+        order.append(term.nulls_first() if flip else term.nulls_last())
+    order.append(Ticket.id.desc() if backwards else Ticket.id.asc())
+    return order
+
+
+def _unrestricted(criteria: TicketCriteria) -> bool:
+    """True when `criteria` keeps every live ticket (the "All tickets" list)."""
+    return (
+        criteria.statuses is None
+        and criteria.assignee_id is None
+        and not criteria.unassigned
+        and criteria.team_id is None
+        and criteria.ids is None
+        and criteria.priorities is None
+        and not criteria.tag
+        and not criteria.category
+        and criteria.tier is None
+        and criteria.channel is None
+        and criteria.due is None
+        and criteria.resolved_since is None
+    )
 
 
 def count(session: Session, criteria: TicketCriteria) -> int:
-    stmt = _filtered(select(func.count()).select_from(Ticket), criteria)
+    sqlite = not _is_pg(session)
+    if sqlite and _unrestricted(criteria):
+        # Every ticket minus the deleted ones: SQLite counts a whole table from its b-tree
+        # pages without reading each entry (a million tickets: ~10 ms instead of ~60-90 ms),
+        # and the deleted ones are a short range of `ix_tickets_live`. One read transaction,
+        # so both figures are of the same moment.
+        everything = session.scalar(select(func.count()).select_from(Ticket)) or 0
+        deleted = session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.deleted_at.is_not(None))
+        )
+        return int(everything) - int(deleted or 0)
+    stmt = _filtered(select(func.count()).select_from(Ticket), criteria, sqlite=sqlite)
     return int(session.scalar(stmt) or 0)
 
 
