@@ -132,6 +132,14 @@ _SLA_SEVERITY = {
 # a reply) is a microsecond later so the timeline order never depends on id generation.
 _NEXT = timedelta(microseconds=1)
 
+# Breach events get ids derived from the ticket and the target: two desktops that record the
+# same breach while apart write the same row, which sync merges instead of doubling.
+_BREACH_IDS = uuid.UUID("6f1d2c3e-5b7a-4c1e-9d2f-0a8b7c6d5e4f")
+
+
+def _breach_event_id(ticket_id: uuid.UUID, target: str) -> uuid.UUID:
+    return uuid.uuid5(_BREACH_IDS, f"{ticket_id}:{target}")
+
 # Built-in saved views and tags get ids derived from their names, so two desktops that create
 # the same one offline create the same row rather than two rows that clash on sync.
 _ID_NAMESPACE = uuid.UUID("6f1d8a52-2c1e-4c8e-9a57-3b8d0f4e2a10")
@@ -785,18 +793,33 @@ class TicketService(Service):
             ticket = tickets_repo.get_live(session, ticket_id)
             if ticket is None:
                 raise NotFoundError("That ticket no longer exists.")
-            changes: list[ClockChange] = []
-            for kind, old, new, at in tickets_repo.clock_events(session, ticket_id):
-                if kind is TicketEventKind.SLA_PAUSED:
-                    changes.append(ClockChange(at, "pause", "Waiting on the requester"))
-                elif kind is TicketEventKind.SLA_RESUMED:
-                    label = TicketStatus(new).label if new in _STATUS_VALUES else "another status"
-                    changes.append(ClockChange(at, "resume", f"Moved to {label.lower()}"))
-                elif new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-                    changes.append(ClockChange(at, "stop", TicketStatus(new).label))
-                elif old in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-                    changes.append(ClockChange(at, "restart", "Reopened"))
-            return sla_timeline(ticket.opened_at, changes)
+            return self._timeline(session, ticket)
+
+    @staticmethod
+    def _timeline(session: Session, ticket: Ticket) -> list[SlaStretch]:
+        changes: list[ClockChange] = []
+        for kind, old, new, at in tickets_repo.clock_events(session, ticket.id):
+            if kind is TicketEventKind.SLA_PAUSED:
+                changes.append(ClockChange(at, "pause", "Waiting on the requester"))
+            elif kind is TicketEventKind.SLA_RESUMED:
+                label = TicketStatus(new).label if new in _STATUS_VALUES else "another status"
+                changes.append(ClockChange(at, "resume", f"Moved to {label.lower()}"))
+            elif new in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+                changes.append(ClockChange(at, "stop", TicketStatus(new).label))
+            elif old in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+                changes.append(ClockChange(at, "restart", "Reopened"))
+        return sla_timeline(ticket.opened_at, changes)
+
+    def _standstills(self, session: Session, ticket: Ticket) -> list[tuple[datetime, datetime]]:
+        """Finished stretches when the clock stood still: paused, or stopped then reopened."""
+        if ticket.id is None:  # not written yet: no history
+            return []
+        session.flush()  # events of this unit of work count too
+        return [
+            (stretch.start, stretch.end)
+            for stretch in self._timeline(session, ticket)
+            if stretch.state != "running" and stretch.end is not None
+        ]
 
     # --- options for forms --------------------------------------------------------------
 
@@ -921,19 +944,28 @@ class TicketService(Service):
     ) -> None:
         """Set the policy and due dates of `ticket` from its priority and `opened_at`.
 
-        Business time the clock already stood still (finished pauses) moves them on.
+        Each finished stretch when the clock stood still moves a due time on, unless the target
+        was already missed when it began (as on resume: a pause never turns a breach into a met
+        target). A clock that has stopped (answered, resolved) keeps its due time: its outcome
+        is settled and a later priority change must not rewrite it.
         """
         policy_id, targets, calendar = self._policy_for(
             session, ticket.priority, organisation_id, cache
         )
         ticket.sla_policy_id = policy_id
-        paused = ticket.sla_paused_minutes or 0
-        ticket.first_response_due_at = add_business_minutes(
-            ticket.opened_at, targets.first_response_minutes + paused, calendar
-        )
-        ticket.resolution_due_at = add_business_minutes(
-            ticket.opened_at, targets.resolution_minutes + paused, calendar
-        )
+        standstills = self._standstills(session, ticket) if cache is None else []
+
+        def due(minutes: int) -> datetime:
+            moment: datetime | None = add_business_minutes(ticket.opened_at, minutes, calendar)
+            for start, end in standstills:
+                moment = shift_due(moment, start, end, calendar)
+            assert moment is not None
+            return moment
+
+        if ticket.first_responded_at is None or ticket.first_response_due_at is None:
+            ticket.first_response_due_at = due(targets.first_response_minutes)
+        if ticket.resolved_at is None or ticket.resolution_due_at is None:
+            ticket.resolution_due_at = due(targets.resolution_minutes)
 
     def _ticket_calendar(self, session: Session, ticket: Ticket) -> BusinessCalendar:
         policy = (
@@ -972,6 +1004,7 @@ class TicketService(Service):
         new: str = "",
         at: datetime | None = None,
         by_system: bool = False,
+        event_id: uuid.UUID | None = None,
     ) -> TicketEvent:
         event = TicketEvent(
             ticket_id=ticket.id,
@@ -984,6 +1017,8 @@ class TicketService(Service):
         )
         if at is not None:
             event.created_at = at
+        if event_id is not None:
+            event.id = event_id
         session.add(event)
         return event
 
@@ -1305,9 +1340,24 @@ class TicketService(Service):
         if status is TicketStatus.CLOSED:
             ticket.closed_at = now
         if old is TicketStatus.RESOLVED and status is TicketStatus.OPEN:
+            # Reopened: the resolution clock stood still while the ticket was resolved, so
+            # its due time moves on by that stretch (unless it had already passed).
+            if ticket.resolved_at is not None:
+                ticket.resolution_due_at = shift_due(
+                    ticket.resolution_due_at,
+                    ticket.resolved_at,
+                    now,
+                    self._ticket_calendar(session, ticket),
+                )
             ticket.resolved_at = None
             ticket.resolution_minutes = None
-            ticket.sla_breached = False
+            late_response = ticket.first_response_due_at is not None and (
+                (ticket.first_responded_at or now) > ticket.first_response_due_at
+            )
+            late_resolution = ticket.resolution_due_at is not None and (
+                now > ticket.resolution_due_at
+            )
+            ticket.sla_breached = late_response or late_resolution
 
     def _resume_clock(
         self,
@@ -1363,7 +1413,14 @@ class TicketService(Service):
             recorded = tickets_repo.breached_targets(session, ticket.id)
             for target in missed:
                 if target not in recorded:
-                    self._event(session, ticket, TicketEventKind.SLA_BREACH, new=target, at=at)
+                    self._event(
+                        session,
+                        ticket,
+                        TicketEventKind.SLA_BREACH,
+                        new=target,
+                        at=at,
+                        event_id=_breach_event_id(ticket.id, target),
+                    )
                     at += _NEXT
 
     def record_breaches(self, now: datetime | None = None) -> int:
@@ -1401,6 +1458,7 @@ class TicketService(Service):
                         new=target,
                         at=due or now,
                         by_system=True,
+                        event_id=_breach_event_id(ticket.id, target),
                     )
                     written += 1
             if written:

@@ -9,12 +9,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from app.data.models.tickets import Ticket
+from app.data.models.tickets import Ticket, TicketEvent
 from app.domain.enums import Priority, TicketEventKind, TicketStatus
 from app.domain.sla import (
     BusinessCalendar,
     SlaState,
+    add_business_minutes,
     business_minutes_between,
     shift_due,
 )
@@ -59,9 +61,27 @@ def test_resuming_moves_due_times_on_by_the_business_time_paused(any_services: S
     tickets = any_services.tickets
     ticket_id, _ = tickets.create("Waiting for a photo of the error", priority=Priority.LOW)
     tickets.change_status(ticket_id, TicketStatus.PENDING)
-    # Pretend the clock stopped eight days ago (at least five working days of 10 hours).
+    # Pretend the ticket came in eight days ago and the clock stopped an hour later (at least
+    # five working days of 10 hours ago), with a history that says the same.
+    calendar = BusinessCalendar()  # no policy: the default office hours
     paused_at = datetime.now(UTC) - timedelta(days=8)
-    _set(any_services, ticket_id, sla_paused_at=paused_at)
+    opened_at = paused_at - timedelta(hours=1)
+    _set(
+        any_services,
+        ticket_id,
+        opened_at=opened_at,
+        sla_paused_at=paused_at,
+        first_response_due_at=add_business_minutes(opened_at, 8 * 60, calendar),
+        resolution_due_at=add_business_minutes(opened_at, 5 * 10 * 60, calendar),
+    )
+    with any_services.db.session() as s:
+        pause = s.scalars(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket_id,
+                TicketEvent.kind == TicketEventKind.SLA_PAUSED,
+            )
+        ).one()
+        pause.created_at = paused_at
     before = tickets.get(ticket_id)
     assert before.first_response_due_at is not None
     assert before.resolution_due_at is not None
@@ -72,7 +92,6 @@ def test_resuming_moves_due_times_on_by_the_business_time_paused(any_services: S
     resume_event = after.events[-1]
     assert resume_event.kind is TicketEventKind.SLA_RESUMED
     assert (resume_event.old_value, resume_event.new_value) == ("pending", "open")
-    calendar = BusinessCalendar()  # no policy: the default office hours
     resumed_at = resumed.created_at
     assert after.first_response_due_at == shift_due(
         before.first_response_due_at, paused_at, resumed_at, calendar
@@ -87,7 +106,8 @@ def test_resuming_moves_due_times_on_by_the_business_time_paused(any_services: S
     assert after.resolution_due_at > before.resolution_due_at
     assert after.resolution_state in (SlaState.OK, SlaState.DUE_SOON)
 
-    # A priority change later still counts the pause: due = opened + target + paused.
+    # A priority change later still counts the pause (it began before the new due time):
+    # due = opened + target + paused.
     tickets.change_priority(ticket_id, Priority.NORMAL)
     moved = tickets.get(ticket_id)
     assert moved.resolution_due_at is not None
