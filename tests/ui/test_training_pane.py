@@ -131,7 +131,13 @@ def test_create_course_then_session_through_dialogs(
     assert isinstance(session_dialog, NewSessionDialog)
     assert session_dialog.duration_spin.value() == 150  # from the course
     assert session_dialog.trainer_combo.currentText() == "Tom Trainer"
-    start = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
+    # 10:00 two days ahead: the session (150 min) never crosses midnight, whatever the hour.
+    start = (
+        (datetime.now(UTC) + timedelta(days=2))
+        .astimezone()
+        .replace(hour=10, minute=0, second=0, microsecond=0)
+        .astimezone(UTC)
+    )
     session_dialog.start_edit.setDateTime(to_qdatetime(start))
     session_dialog.location_edit.setText("Workshop B")
     session_dialog.capacity_spin.setValue(2)
