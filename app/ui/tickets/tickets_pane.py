@@ -538,14 +538,8 @@ class TicketsPane(Pane):
         def fetch(offset: int, limit: int) -> Sequence[TicketRow]:
             if not shiboken6.isValid(self):
                 return []  # a page asked for just before the pane closed
-            # The known total lets a page past the middle be read from the far end at once.
             return tickets.list_page(
-                flt,
-                sort_key=key,
-                descending=descending,
-                offset=offset,
-                limit=limit,
-                total=self.model.total,
+                flt, sort_key=key, descending=descending, offset=offset, limit=limit
             )
 
         def count() -> int:
