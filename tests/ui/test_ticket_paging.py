@@ -234,6 +234,7 @@ def test_pane_shows_rows_then_the_count(
     # A refresh of the same list keeps showing its count while counting again.
     pane.refresh()
     assert pane.count_label.text() == f"{TICKETS:,} tickets"
+    assert pane.model.rowCount() == TICKETS  # and its length: the scroll range stays put
     _settle(tasks)
 
     # Quick view changes: the big list's count, still running, must not show for the next.

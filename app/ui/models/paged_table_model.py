@@ -278,10 +278,16 @@ class SparsePagedTableModel(PagedTableModel[R]):
         self,
         fetch_page: Callable[[int, int], Sequence[R]] | None,
         count: Callable[[], int] | None = None,
+        *,
+        total_hint: int | None = None,
     ) -> None:
         """Start over with a new query and load its first page now; `count` (how many rows
         the query has) runs on the task runner and makes the model random-access when done.
-        When the first page is the whole list the count is not needed."""
+        When the first page is the whole list the count is not needed.
+
+        `total_hint`: the total of the same query a moment ago (a refresh). The rows exist at
+        once, so the list keeps its length and scroll range; the count then corrects it.
+        """
         self.beginResetModel()
         self._new_generation()
         self._fetch_page = fetch_page
@@ -295,7 +301,10 @@ class SparsePagedTableModel(PagedTableModel[R]):
             return
         if self._exhausted:
             self.set_total(len(self._rows))
-        elif count is not None:
+            return
+        if total_hint is not None and total_hint > len(self._rows):
+            self.set_total(total_hint)
+        if count is not None:
             self._start_count()
 
     def set_rows(self, rows: Sequence[R]) -> None:

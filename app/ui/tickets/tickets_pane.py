@@ -546,10 +546,14 @@ class TicketsPane(Pane):
             return tickets.count(flt)
 
         query = (flt, key, descending)
+        hint = None
         if query != self._list_query:
             self._list_query = query
             self.count_label.setText("Counting…")  # a refresh of the same list keeps its count
-        self.model.reset(fetch, count)  # a short first page is the total: told at once
+        else:
+            hint = self.model.total  # a refresh keeps the list's length while it recounts
+        # A short first page is the total: told at once.
+        self.model.reset(fetch, count, total_hint=hint)
         if self.model.rowCount() > 0:
             self.list_stack.setCurrentWidget(self.table)
         self._reselect()
