@@ -14,8 +14,8 @@ from collections.abc import Collection, Iterator, Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.data.models.people import Contact, Organisation, Team
-from app.data.models.tickets import SlaPolicy, Ticket
+from app.data.models.people import Contact
+from app.data.models.tickets import Ticket
 from app.data.repos import tickets as tickets_repo
 from app.data.repos.tickets import AnyRow, TicketCriteria
 
@@ -54,43 +54,10 @@ def stream_rows(
     stepping): memory holds one batch, whatever the number of tickets. The caller keeps
     `session` open until the iterator is exhausted and may run other queries on it meanwhile.
     """
-    stmt = (
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.channel,
-            Ticket.opened_at,
-            Ticket.updated_at,
-            Ticket.first_response_due_at,
-            Ticket.resolution_due_at,
-            Ticket.first_responded_at,
-            Ticket.resolved_at,
-            Ticket.category,
-            Ticket.tier,
-            Ticket.sla_paused_at,
-            Contact.full_name.label("requester_name"),
-            Organisation.name.label("organisation_name"),
-            tickets_repo._Assignee.full_name.label("assignee_name"),
-            Team.name.label("team_name"),
-            SlaPolicy.first_response_minutes.label("policy_first_response_minutes"),
-            SlaPolicy.resolution_minutes.label("policy_resolution_minutes"),
-        )
-        .select_from(Ticket)
-        .outerjoin(Contact, Contact.id == Ticket.requester_id)
-        .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
-        .outerjoin(tickets_repo._Assignee, tickets_repo._Assignee.id == Ticket.assignee_id)
-        .outerjoin(Team, Team.id == Ticket.team_id)
-        .outerjoin(SlaPolicy, SlaPolicy.id == Ticket.sla_policy_id)
-    )
+    # The list's own columns, joins, filter and order: the export is the view, row for row.
+    stmt = tickets_repo.with_names(select(*tickets_repo.PAGE_COLUMNS).select_from(Ticket))
     stmt = tickets_repo._filtered(stmt, criteria)
-    order = [
-        (col.desc() if descending else col.asc()).nulls_last()
-        for col in tickets_repo._sort_columns(sort_key)
-    ]
-    order.append(Ticket.id.desc() if descending else Ticket.id.asc())
+    order = tickets_repo.order_by(sort_key, descending, flip=False)
     result = session.execute(stmt.order_by(*order), execution_options={"yield_per": batch})
     try:
         yield from result.partitions()

@@ -325,16 +325,16 @@ def page(
         end = min(offset + limit, total)
         offset, limit = total - end, end - offset
     sqlite = not _is_pg(session)
-    order = _order(sort_key, descending, flip)
-    base = select(*_PAGE_COLUMNS)
+    order = order_by(sort_key, descending, flip)
+    base = select(*PAGE_COLUMNS)
     if sort_key in _JOINED_SORT_KEYS:
-        stmt = _filtered(_with_names(base.select_from(Ticket)), criteria, sqlite=sqlite)
+        stmt = _filtered(with_names(base.select_from(Ticket)), criteria, sqlite=sqlite)
     else:
         # Sort and skip over the tickets table alone (its indexes can serve the order), then
         # join the names for the page's rows only: not for every row the sort reads.
         ids = _filtered(select(Ticket.id).select_from(Ticket), criteria, sqlite=sqlite)
         picked = ids.order_by(*order).offset(offset).limit(limit).subquery("picked")
-        stmt = _with_names(base.select_from(picked).join(Ticket, Ticket.id == picked.c.id))
+        stmt = with_names(base.select_from(picked).join(Ticket, Ticket.id == picked.c.id))
         offset = 0
     rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
     return rows[::-1] if flip else rows
@@ -343,7 +343,7 @@ def page(
 #: Sort keys whose value comes from a joined table (the sort needs the join for every row).
 _JOINED_SORT_KEYS = frozenset({"requester", "organisation", "team", "assignee"})
 
-_PAGE_COLUMNS = (
+PAGE_COLUMNS = (
     Ticket.id,
     Ticket.number,
     Ticket.subject,
@@ -368,7 +368,7 @@ _PAGE_COLUMNS = (
 )
 
 
-def _with_names(stmt: _AnySelect) -> _AnySelect:
+def with_names(stmt: _AnySelect) -> _AnySelect:
     """The outer joins that bring the requester, organisation, assignee, team and policy."""
     return (
         stmt.outerjoin(Contact, Contact.id == Ticket.requester_id)
@@ -379,7 +379,7 @@ def _with_names(stmt: _AnySelect) -> _AnySelect:
     )
 
 
-def _order(sort_key: str, descending: bool, flip: bool) -> list[ColumnElement[Any]]:
+def order_by(sort_key: str, descending: bool, flip: bool) -> list[ColumnElement[Any]]:
     """ORDER BY terms: the sort columns with empty values last, then the id; `flip` gives the
     exact reverse (empty values first, every direction turned, the id too)."""
     backwards = descending != flip
