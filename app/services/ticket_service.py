@@ -140,6 +140,7 @@ _BREACH_IDS = uuid.UUID("6f1d2c3e-5b7a-4c1e-9d2f-0a8b7c6d5e4f")
 def _breach_event_id(ticket_id: uuid.UUID, target: str) -> uuid.UUID:
     return uuid.uuid5(_BREACH_IDS, f"{ticket_id}:{target}")
 
+
 # Built-in saved views and tags get ids derived from their names, so two desktops that create
 # the same one offline create the same row rather than two rows that clash on sync.
 _ID_NAMESPACE = uuid.UUID("6f1d8a52-2c1e-4c8e-9a57-3b8d0f4e2a10")
