@@ -86,7 +86,28 @@ class ConflictRow:
     loser_hlc: str
     loser_device: str
     resolved: bool
-    base_value: str = "null"
+    base_value: str
+    created_at: datetime
+
+
+def conflict_row(r: SyncConflict) -> ConflictRow:
+    """The plain record of one conflict row (no live ORM object leaves the repo)."""
+    return ConflictRow(
+        id=r.id,
+        table_name=r.table_name,
+        row_id=r.row_id,
+        field=r.field,
+        kind=r.kind,
+        winner_value=r.winner_value,
+        winner_hlc=r.winner_hlc,
+        winner_device=r.winner_device,
+        loser_value=r.loser_value,
+        loser_hlc=r.loser_hlc,
+        loser_device=r.loser_device,
+        resolved=r.resolved_at is not None,
+        base_value=r.base_value,
+        created_at=r.created_at,
+    )
 
 
 # --- key/value state --------------------------------------------------------------------------
@@ -485,24 +506,7 @@ def list_conflicts(session: Session) -> list[ConflictRow]:
     rows = session.scalars(
         select(SyncConflict).where(SyncConflict.deleted_at.is_(None)).order_by(SyncConflict.id)
     ).all()
-    return [
-        ConflictRow(
-            id=r.id,
-            table_name=r.table_name,
-            row_id=r.row_id,
-            field=r.field,
-            kind=r.kind,
-            winner_value=r.winner_value,
-            winner_hlc=r.winner_hlc,
-            winner_device=r.winner_device,
-            loser_value=r.loser_value,
-            loser_hlc=r.loser_hlc,
-            loser_device=r.loser_device,
-            resolved=r.resolved_at is not None,
-            base_value=r.base_value,
-        )
-        for r in rows
-    ]
+    return [conflict_row(r) for r in rows]
 
 
 # --- batched reads and writes (one page or batch at a time) ----------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,42 +22,8 @@ from app.data.models.sync import SyncConflict
 from app.data.models.tickets import Ticket
 from app.data.repos import sync as sync_repo
 
-
-@dataclass(frozen=True)
-class ConflictRecord:
-    """One unresolved conflict with everything the Conflicts view shows (values as JSON text)."""
-
-    id: uuid.UUID
-    table_name: str
-    row_id: uuid.UUID
-    field: str
-    kind: str
-    winner_value: str
-    winner_hlc: str
-    winner_device: str
-    loser_value: str
-    loser_hlc: str
-    loser_device: str
-    base_value: str
-    created_at: datetime
-
-
-def _record(r: SyncConflict) -> ConflictRecord:
-    return ConflictRecord(
-        id=r.id,
-        table_name=r.table_name,
-        row_id=r.row_id,
-        field=r.field,
-        kind=r.kind,
-        winner_value=r.winner_value,
-        winner_hlc=r.winner_hlc,
-        winner_device=r.winner_device,
-        loser_value=r.loser_value,
-        loser_hlc=r.loser_hlc,
-        loser_device=r.loser_device,
-        base_value=r.base_value,
-        created_at=r.created_at,
-    )
+#: One conflict as the Conflicts view reads it (values as JSON text).
+ConflictRecord = sync_repo.ConflictRow
 
 
 def open_conflicts(session: Session) -> list[ConflictRecord]:
@@ -68,14 +33,14 @@ def open_conflicts(session: Session) -> list[ConflictRecord]:
         .where(SyncConflict.deleted_at.is_(None), SyncConflict.resolved_at.is_(None))
         .order_by(SyncConflict.created_at, SyncConflict.id)
     ).all()
-    return [_record(r) for r in rows]
+    return [sync_repo.conflict_row(r) for r in rows]
 
 
 def open_conflict(session: Session, conflict_id: uuid.UUID) -> ConflictRecord | None:
     r = session.get(SyncConflict, conflict_id)
     if r is None or r.deleted_at is not None or r.resolved_at is not None:
         return None
-    return _record(r)
+    return sync_repo.conflict_row(r)
 
 
 def mark_resolved(
