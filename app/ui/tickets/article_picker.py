@@ -10,12 +10,9 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QTimer, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialogButtonBox,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QTableView,
     QTextBrowser,
     QWidget,
 )
@@ -23,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.ui.form_dialog import FormDialog
 from app.ui.icons import icon
 from app.ui.models.paged_table_model import Column, PagedTableModel
+from app.ui.widgets import pick_table, search_field
 
 SEARCH_DELAY_MS = 250
 
@@ -63,18 +61,9 @@ class ArticlePickerDialog(FormDialog):
         self.setMinimumSize(640, 460)
         self._search = search
         self._insert = True
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Words to find in the knowledge base")
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_edit = search_field("Words to find in the knowledge base")
         self.model: PagedTableModel[Any] = PagedTableModel(article_columns(), parent=self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = pick_table(self.model)
         self.excerpt = QTextBrowser()
         self.excerpt.setOpenLinks(False)
         self.excerpt.setMaximumHeight(90)

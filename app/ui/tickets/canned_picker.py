@@ -8,19 +8,17 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QWidget,
 )
 
 from app.ui.form_dialog import FormDialog
-from app.ui.icons import icon
 from app.ui.models.paged_table_model import Column, PagedTableModel
+from app.ui.widgets import pick_table, search_field
 
 NO_CANNED_TEXT = (
     "No canned responses yet. Write a reply, then choose “Save reply as canned response…” "
@@ -51,18 +49,9 @@ class CannedPickerDialog(FormDialog):
         super().__init__("Insert a canned response", "Insert", parent=parent)
         self.setMinimumSize(620, 420)
         self._all = list(canned)
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Words from the title or text")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.filter_edit = search_field("Words from the title or text")
         self.model: PagedTableModel[Any] = PagedTableModel(canned_columns(), parent=self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table = pick_table(self.model, stretch_last=False)
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setPlaceholderText("Choose a response to see its text")

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QTimer, Slot
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.ui.form_dialog import FormDialog
-from app.ui.icons import icon
 from app.ui.models.paged_table_model import Column, PagedTableModel
+from app.ui.widgets import pick_table, search_field
 
 SEARCH_DELAY_MS = 250
 
@@ -67,18 +67,9 @@ class TicketPickerDialog(FormDialog):
         )
         explain.setWordWrap(True)
         self.body.insertWidget(0, explain)
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Ticket number or words from its subject")
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_edit = search_field("Ticket number or words from its subject")
         self.model: PagedTableModel[PickedTicket] = PagedTableModel(picked_columns(), parent=self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = pick_table(self.model)
         self.empty_label = QLabel("Type a number such as T-1042, or words from the subject.")
         self.empty_label.setEnabled(False)
         self.form.addRow("&Find", self.search_edit)

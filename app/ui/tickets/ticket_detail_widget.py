@@ -44,7 +44,6 @@ from PySide6.QtGui import (
     QPalette,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QCompleter,
@@ -107,6 +106,7 @@ from app.ui.tickets.rating_dialog import Rating, RatingDialog
 from app.ui.tickets.requester_dialog import RequesterDialog
 from app.ui.tickets.sla_timeline import ClockLabel, SlaTimelineView, clock_text
 from app.ui.tickets.time_dialog import TimeDialog, TimeEntryForm
+from app.ui.widgets import pick_table
 
 log = logging.getLogger(__name__)
 
@@ -265,18 +265,11 @@ class DetailExtras:
 
 
 def _table(model: PagedTableModel[Any]) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
+    view = pick_table(model)
     view.setShowGrid(False)
     view.setWordWrap(False)
     view.setAcceptDrops(False)
-    header = view.horizontalHeader()
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return view
 
 
