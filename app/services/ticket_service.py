@@ -528,6 +528,8 @@ BUILTIN_VIEWS: tuple[tuple[str, str, TicketFilter], ...] = (
             resolved_within_days=7,
         ),
     ),
+    # Closed ones too: finding an old ticket again.
+    ("all", "All tickets", TicketFilter()),
 )
 
 

@@ -46,7 +46,7 @@ def test_builtin_views_are_seeded_once_with_counts(any_services: Services) -> No
     views = tickets.saved_views()
     assert [v.name for v in views] == [
         "My open", "Unassigned", "Due soon", "Breached", "Waiting on requester", "All open",
-        "Recently resolved",
+        "Recently resolved", "All tickets",
     ]  # fmt: skip
     assert not any(v.personal for v in views)
     # A second service (another window, another desktop session) seeds nothing more.
@@ -57,7 +57,7 @@ def test_builtin_views_are_seeded_once_with_counts(any_services: Services) -> No
     by_name = {v.name: counts[v.id] for v in views}
     assert by_name == {
         "My open": 1, "Unassigned": 1, "Due soon": 0, "Breached": 0,
-        "Waiting on requester": 1, "All open": 2, "Recently resolved": 1,
+        "Waiting on requester": 1, "All open": 2, "Recently resolved": 1, "All tickets": 3,
     }  # fmt: skip
     for view in views:  # the count is what the list shows
         assert counts[view.id] == tickets.count(view.filter)

@@ -212,8 +212,6 @@ def test_escalate_adds_an_event_and_updates_the_chip(
     app_signals: AppSignals,
     tasks: TaskRunner,
 ) -> None:
-    if not hasattr(services.tickets, "escalate"):
-        pytest.skip("TicketService.escalate has not landed yet")
     ticket_id = _ticket(services)
     _open(detail, services, tasks, ticket_id)
     assert detail.tier_chip.text() == "L1"

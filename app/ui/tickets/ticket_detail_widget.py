@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import (
@@ -78,11 +78,11 @@ from app.domain.sla import SlaState
 from app.domain.workflow import next_statuses
 from app.errors import SupportDeskError
 from app.services.base import Area, Changes
+from app.services.registry import Services
 from app.services.ticket_service import (
     PersonOption,
     TicketDetail,
     TicketEventView,
-    TicketFilter,
 )
 from app.ui import theme
 from app.ui.icons import icon
@@ -262,6 +262,9 @@ class DetailExtras:
     teams: list[Any] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+_T = TypeVar("_T")
 
 
 def _table(model: PagedTableModel[Any]) -> QTableView:
@@ -863,7 +866,7 @@ class TicketDetailWidget(QWidget):
         if detail is None:
             return
         now = now or datetime.now(UTC)
-        paused = bool(getattr(detail, "sla_paused", False))
+        paused = detail.sla_paused
         for clock, due, done, state, word, what in (
             (
                 self.first_response_clock,
@@ -951,19 +954,19 @@ class TicketDetailWidget(QWidget):
         self._chip(
             self.priority_chip, detail.priority.label, theme.priority_colour(detail.priority)
         )
-        tier = int(getattr(detail, "tier", 1) or 1)
+        tier = detail.tier
         self._chip(
             self.tier_chip,
             tier_label(tier),
             theme.priority_colour(Priority.HIGH) if tier > 1 else None,
         )
-        pending = bool(getattr(detail, "pending_sync", False))
+        pending = detail.pending_sync
         self._chip(
             self.offline_badge,
             OFFLINE_TEXT if pending else "",
             theme.status_colour(TicketStatus.ON_HOLD),
         )
-        merged = str(getattr(detail, "merged_into_number", "") or "")
+        merged = detail.merged_into_number
         self._chip(
             self.merged_badge,
             f"Merged into {merged}" if merged else "",
@@ -998,7 +1001,7 @@ class TicketDetailWidget(QWidget):
             self.set_categories([detail.category])  # new since the list was read
         self._tags_field.show(", ".join(detail.tags), fresh=fresh)
         self._select_team(detail.team_id, detail.team_name)
-        tier = int(getattr(detail, "tier", 1) or 1)
+        tier = detail.tier
         self.tier_label.setText(tier_label(tier))
         self.policy_label.setText(detail.sla_policy_name or "Default targets")
         if detail.satisfaction is not None:
@@ -1011,7 +1014,7 @@ class TicketDetailWidget(QWidget):
             self.rating_label.setText("Not rated yet (More ▸ Record satisfaction…)")
         else:
             self.rating_label.setText("Asked for when the ticket is resolved")
-        total = int(getattr(detail, "total_minutes", 0) or 0)
+        total = detail.total_minutes
         self._show_time_total(total)
 
     def _show_time_total(self, total: int) -> None:
@@ -1109,7 +1112,7 @@ class TicketDetailWidget(QWidget):
 
     # --- the extras: attachments, links, time, SLA stretches -----------------------------
 
-    def _context(self) -> Any:
+    def _context(self) -> Services | None:
         """The services to act through: handed over by `attach`, else the pane's."""
         if self._services is None:
             parent = self.parentWidget()
@@ -1181,30 +1184,20 @@ class TicketDetailWidget(QWidget):
             return
         self._extras_request += 1
         request = self._extras_request
-        conversation: Any = getattr(services, "conversation", None)
+        conversation = services.conversation
         tickets = services.tickets
 
         def load() -> DetailExtras:
             extras = DetailExtras(ticket_id)
-            calls: list[tuple[str, Any, Callable[[], Any]]] = [
-                ("attachments", conversation, lambda: conversation.attachments(ticket_id)),
-                ("links", conversation, lambda: conversation.links(ticket_id)),
-                ("articles", conversation, lambda: conversation.linked_articles(ticket_id)),
-                ("time_entries", conversation, lambda: conversation.time_entries(ticket_id)),
-                ("stretches", tickets, lambda: tickets.sla_timeline(ticket_id)),
-                ("teams", tickets, tickets.teams),
+            calls: list[tuple[str, Callable[[], Any]]] = [
+                ("attachments", lambda: conversation.attachments(ticket_id)),
+                ("links", lambda: conversation.links(ticket_id)),
+                ("articles", lambda: conversation.linked_articles(ticket_id)),
+                ("time_entries", lambda: conversation.time_entries(ticket_id)),
+                ("stretches", lambda: tickets.sla_timeline(ticket_id)),
+                ("teams", tickets.teams),
             ]
-            names = {
-                "attachments": "attachments",
-                "links": "links",
-                "articles": "linked_articles",
-                "time_entries": "time_entries",
-                "stretches": "sla_timeline",
-                "teams": "teams",
-            }
-            for key, owner, call in calls:
-                if owner is None or not hasattr(owner, names[key]):
-                    continue  # not offered by this version of the service
+            for key, call in calls:
                 try:
                     setattr(extras, key, list(call()))
                 except SupportDeskError as exc:
@@ -1221,8 +1214,7 @@ class TicketDetailWidget(QWidget):
     def _load_categories(self) -> None:
         """The category suggestions, in the background: they count over every ticket (seconds
         on a big database), so they are read at most every `CATEGORY_REFRESH_S`."""
-        services = self._context()
-        categories = getattr(getattr(services, "tickets", None), "categories", None)
+        categories = self._service(lambda s: s.tickets.categories)
         if categories is None or self._categories_loading:
             return
         fresh = time.monotonic() - self._categories_read_at < CATEGORY_REFRESH_S
@@ -1288,7 +1280,7 @@ class TicketDetailWidget(QWidget):
         self.time_view.setVisible(bool(extras.time_entries))
         self.time_empty.setVisible(not extras.time_entries)
         detail = self._detail
-        total = int(getattr(detail, "total_minutes", 0) or 0) if detail else 0
+        total = detail.total_minutes if detail else 0
         if extras.time_entries:
             total = sum(int(e.minutes) for e in extras.time_entries)
         self._show_time_total(total)
@@ -1312,7 +1304,7 @@ class TicketDetailWidget(QWidget):
         detail = self._detail
         if detail is None:
             return
-        paused = bool(getattr(detail, "sla_paused", False))
+        paused = detail.sla_paused
         lines = [f"<b>Policy:</b> {html.escape(detail.sla_policy_name or 'default targets')}"]
         if detail.first_response_due_at:
             lines.append(f"<b>First response due:</b> {full_time(detail.first_response_due_at)}")
@@ -1421,26 +1413,20 @@ class TicketDetailWidget(QWidget):
             self.dialog.deleteLater()
             self.dialog = None
 
-    def _service(self, area: str, method: str) -> Any:
-        """The bound service method, or None (and a message) when it is not there yet."""
+    def _service(self, pick: Callable[[Services], _T]) -> _T | None:
+        """`pick` applied to the services to act through (None before the widget is placed)."""
         services = self._context()
-        owner = getattr(services, area, None) if services is not None else None
-        bound = getattr(owner, method, None)
-        if bound is None:
-            self.show_problem(
-                "Not available", "This action needs a newer SupportDesk service layer."
-            )
-        return bound
+        return None if services is None else pick(services)
 
     # escalation and fields
 
     @Slot()
     def _on_escalate_button_clicked(self) -> None:
         detail = self._detail
-        escalate = self._service("tickets", "escalate")
+        escalate = self._service(lambda s: s.tickets.escalate)
         if detail is None or escalate is None:
             return
-        tier = int(getattr(detail, "tier", 1) or 1)
+        tier = detail.tier
         dialog = EscalateDialog(detail.number, tier, self)
         self._open_dialog(
             dialog,
@@ -1451,7 +1437,7 @@ class TicketDetailWidget(QWidget):
 
     def escalate(self, escalation: Escalation) -> None:
         """Escalate the shown ticket without the dialog (for scripts and tests)."""
-        detail, escalate = self._detail, self._service("tickets", "escalate")
+        detail, escalate = self._detail, self._service(lambda s: s.tickets.escalate)
         if detail is not None and escalate is not None:
             self._write(
                 "Could not escalate the ticket",
@@ -1460,7 +1446,7 @@ class TicketDetailWidget(QWidget):
 
     @Slot(int)
     def _on_team_combo_activated(self, index: int) -> None:
-        detail, set_team = self._detail, self._service("tickets", "set_team")
+        detail, set_team = self._detail, self._service(lambda s: s.tickets.set_team)
         team_id = self.team_combo.itemData(index)
         if detail is None or set_team is None or team_id == detail.team_id:
             return
@@ -1475,7 +1461,7 @@ class TicketDetailWidget(QWidget):
             # Nothing new typed (the box may lag behind a change that came meanwhile).
             self._category_field.show(detail.category, fresh=True)
             return
-        set_category = self._service("tickets", "set_category")
+        set_category = self._service(lambda s: s.tickets.set_category)
         if set_category is not None:
             self._category_field.commit()
             self._write("Could not change the category", lambda: set_category(detail.id, text))
@@ -1495,7 +1481,7 @@ class TicketDetailWidget(QWidget):
 
     @Slot(int)
     def _on_channel_combo_activated(self, index: int) -> None:
-        detail, set_channel = self._detail, self._service("tickets", "set_channel")
+        detail, set_channel = self._detail, self._service(lambda s: s.tickets.set_channel)
         data = self.channel_combo.itemData(index)
         channel = Channel(data) if data else None  # Qt hands StrEnums back as plain strings
         if detail is None or set_channel is None or channel is None:
@@ -1514,7 +1500,7 @@ class TicketDetailWidget(QWidget):
 
     @Slot()
     def _on_tags_edit_return_pressed(self) -> None:
-        detail, set_tags = self._detail, self._service("tickets", "set_tags")
+        detail, set_tags = self._detail, self._service(lambda s: s.tickets.set_tags)
         tags = self.tags_typed()
         if detail is None or set_tags is None:
             return
@@ -1532,7 +1518,7 @@ class TicketDetailWidget(QWidget):
 
     @Slot()
     def _on_requester_action_triggered(self) -> None:
-        detail, set_requester = self._detail, self._service("tickets", "set_requester")
+        detail, set_requester = self._detail, self._service(lambda s: s.tickets.set_requester)
         services = self._context()
         if detail is None or set_requester is None or services is None:
             return
@@ -1556,7 +1542,7 @@ class TicketDetailWidget(QWidget):
 
     @Slot()
     def _on_time_button_clicked(self) -> None:
-        detail, log_time = self._detail, self._service("conversation", "log_time")
+        detail, log_time = self._detail, self._service(lambda s: s.conversation.log_time)
         if detail is None or log_time is None:
             return
         self._open_dialog(
@@ -1568,7 +1554,7 @@ class TicketDetailWidget(QWidget):
 
     def log_time(self, form: TimeEntryForm) -> None:
         """Log time on the shown ticket without the dialog."""
-        detail, log_time = self._detail, self._service("conversation", "log_time")
+        detail, log_time = self._detail, self._service(lambda s: s.conversation.log_time)
         if detail is not None and log_time is not None:
             self._write(
                 "Could not log the time",
@@ -1596,7 +1582,7 @@ class TicketDetailWidget(QWidget):
     @Slot()
     def open_rating_dialog(self) -> None:
         """Ask for the requester's 1–5 rating and comment (Skip leaves it unrated)."""
-        detail, rate = self._detail, self._service("conversation", "rate")
+        detail, rate = self._detail, self._service(lambda s: s.conversation.rate)
         if detail is None or rate is None or self.dialog is not None:
             return
         dialog = RatingDialog(detail.number, detail.subject, self)
@@ -1611,7 +1597,7 @@ class TicketDetailWidget(QWidget):
         )
 
     def rate(self, rating: Rating) -> None:
-        detail, rate = self._detail, self._service("conversation", "rate")
+        detail, rate = self._detail, self._service(lambda s: s.conversation.rate)
         if detail is not None and rate is not None:
             self._write(
                 "Could not record the rating", lambda: rate(detail.id, rating.score, rating.comment)
@@ -1619,42 +1605,29 @@ class TicketDetailWidget(QWidget):
 
     # merge and link
 
-    def _ticket_search(self) -> Callable[[str], list[PickedTicket]]:
-        tickets = self._context().tickets
+    def _ticket_search(self, services: Services) -> Callable[[str], list[PickedTicket]]:
+        tickets = services.tickets
 
         def search(text: str) -> list[PickedTicket]:
             found: dict[uuid.UUID, PickedTicket] = {}
-            finder = getattr(tickets, "find_by_number", None)
-            if finder is not None:
-                ticket_id = finder(text.strip())
-                if ticket_id is not None:
-                    one = tickets.get(ticket_id)
-                    found[one.id] = PickedTicket(one.id, one.number, one.subject, one.status.label)
-            if hasattr(tickets, "search"):
-                for hit in tickets.search(text, limit=30):
-                    if hit.ticket_id not in found:
-                        status = getattr(hit, "status", None)
-                        found[hit.ticket_id] = PickedTicket(
-                            hit.ticket_id,
-                            hit.number,
-                            hit.subject,
-                            TicketStatus(status).label if status else "",
-                        )
-            else:
-                for row in tickets.list_page(TicketFilter(text=text), limit=30):
-                    found.setdefault(
-                        row.id, PickedTicket(row.id, row.number, row.subject, row.status.label)
-                    )
+            ticket_id = tickets.find_by_number(text.strip())
+            if ticket_id is not None:
+                one = tickets.get(ticket_id)
+                found[one.id] = PickedTicket(one.id, one.number, one.subject, one.status.label)
+            for hit in tickets.search(text, limit=30):
+                if hit.ticket_id not in found:
+                    found[hit.ticket_id] = PickedTicket(hit.ticket_id, hit.number, hit.subject, "")
             return list(found.values())
 
         return search
 
     @Slot()
     def _on_merge_button_clicked(self) -> None:
-        detail, merge = self._detail, self._service("conversation", "merge")
-        if detail is None or merge is None:
+        detail, merge = self._detail, self._service(lambda s: s.conversation.merge)
+        search = self._service(self._ticket_search)
+        if detail is None or merge is None or search is None:
             return
-        dialog = TicketPickerDialog("merge", detail.number, detail.id, self._ticket_search(), self)
+        dialog = TicketPickerDialog("merge", detail.number, detail.id, search, self)
         self._open_dialog(
             dialog,
             lambda chosen: lambda: merge(detail.id, chosen.id),
@@ -1664,10 +1637,11 @@ class TicketDetailWidget(QWidget):
 
     @Slot()
     def _on_link_button_clicked(self) -> None:
-        detail, link = self._detail, self._service("conversation", "link")
-        if detail is None or link is None:
+        detail, link = self._detail, self._service(lambda s: s.conversation.link)
+        search = self._service(self._ticket_search)
+        if detail is None or link is None or search is None:
             return
-        dialog = TicketPickerDialog("link", detail.number, detail.id, self._ticket_search(), self)
+        dialog = TicketPickerDialog("link", detail.number, detail.id, search, self)
         self._open_dialog(
             dialog,
             lambda chosen: lambda: link(detail.id, chosen.id),
@@ -1676,13 +1650,13 @@ class TicketDetailWidget(QWidget):
         )
 
     def merge_into(self, other_id: uuid.UUID) -> None:
-        detail, merge = self._detail, self._service("conversation", "merge")
+        detail, merge = self._detail, self._service(lambda s: s.conversation.merge)
         if detail is not None and merge is not None:
             self._write("Could not merge the tickets", lambda: merge(detail.id, other_id))
 
     @Slot()
     def _on_unlink_button_clicked(self) -> None:
-        detail, unlink = self._detail, self._service("conversation", "unlink")
+        detail, unlink = self._detail, self._service(lambda s: s.conversation.unlink)
         chosen = self._chosen_link()
         if detail is None or unlink is None or chosen is None:
             return
@@ -1729,7 +1703,7 @@ class TicketDetailWidget(QWidget):
     @Slot()
     def _on_canned_button_clicked(self) -> None:
         detail = self._detail
-        listing = self._service("conversation", "canned_responses")
+        listing = self._service(lambda s: s.conversation.canned_responses)
         if detail is None or listing is None:
             return
         self._run(
@@ -1756,7 +1730,7 @@ class TicketDetailWidget(QWidget):
 
     def insert_canned(self, canned_id: uuid.UUID) -> None:
         """Render a canned response for the shown ticket and insert it at the cursor."""
-        detail, render = self._detail, self._service("conversation", "render_canned")
+        detail, render = self._detail, self._service(lambda s: s.conversation.render_canned)
         if detail is None or render is None:
             return
         ticket_id = detail.id
@@ -1773,12 +1747,11 @@ class TicketDetailWidget(QWidget):
 
     @Slot()
     def _on_save_canned_action_triggered(self) -> None:
-        save = self._service("conversation", "save_canned")
+        save = self._service(lambda s: s.conversation.save_canned)
         if save is None or self._detail is None:
             return
-        services = self._context()
         # Anyone who works tickets may share a response with the team (the service agrees).
-        may_share = bool(services.actor.can(Permission.TICKET_WRITE))
+        may_share = self._service(lambda s: s.actor.can(Permission.TICKET_WRITE)) is True
 
         def store(form: NewCanned) -> Callable[[], Changes]:
             def call() -> Changes:
@@ -1825,13 +1798,9 @@ class TicketDetailWidget(QWidget):
 
         def work() -> tuple[str, Changes]:
             text = ""
-            if choice.insert and hasattr(conversation, "article_reply_text"):
+            if choice.insert:
                 text = conversation.article_reply_text(choice.id)
-            if hasattr(conversation, "link_article"):
-                changes = conversation.link_article(ticket_id, choice.id)
-            else:
-                changes = services.knowledge.link_ticket(choice.id, ticket_id)
-            return text, changes
+            return text, conversation.link_article(ticket_id, choice.id)
 
         def done(result: tuple[str, Changes]) -> None:
             text, changes = result
@@ -1864,7 +1833,7 @@ class TicketDetailWidget(QWidget):
 
     def attach_files(self, paths: Sequence[Path]) -> None:
         """Attach files to the shown ticket in the background; refusals are shown by name."""
-        detail, attach = self._detail, self._service("conversation", "attach_file")
+        detail, attach = self._detail, self._service(lambda s: s.conversation.attach_file)
         if detail is None or attach is None or not paths:
             return
         if detail.status is TicketStatus.CLOSED or not self._may_write:
@@ -1978,7 +1947,7 @@ class TicketDetailWidget(QWidget):
         box.open()
 
     def _fetch_and_open(self, attachment: Any, *, launch: bool) -> None:
-        fetch = self._service("conversation", "attachment_bytes")
+        fetch = self._service(lambda s: s.conversation.attachment_bytes)
         if fetch is None:
             return
         folder = self._temp_folder() / str(attachment.id)
@@ -2008,7 +1977,7 @@ class TicketDetailWidget(QWidget):
             self.save_attachment(attachment, Path(target))
 
     def save_attachment(self, attachment: Any, target: Path) -> None:
-        save = self._service("conversation", "save_attachment")
+        save = self._service(lambda s: s.conversation.save_attachment)
         if save is None:
             return
         self._run(

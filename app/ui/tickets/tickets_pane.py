@@ -55,7 +55,7 @@ from app.domain.permissions import Permission
 from app.errors import NotFoundError, ValidationError
 from app.services.base import Area, Changes
 from app.services.ticket_io_service import EXPORT_COLUMNS
-from app.services.ticket_service import SORT_KEYS, TicketFilter, TicketRow
+from app.services.ticket_service import SORT_KEYS, TicketFilter, TicketRow, builtin_view_id
 from app.ui.icons import icon
 from app.ui.models.roles import ID_ROLE
 from app.ui.models.ticket_model import TicketModel, ViewEntry, parse_view_id, view_id_text
@@ -98,31 +98,11 @@ _EMPTY_VIEW_TEXT = {
     "Recently resolved": "Nothing was resolved lately.",
 }
 
-# Views shown when the service does not keep saved views (same names as its built-ins).
-_ACTIVE = frozenset(s for s in TicketStatus if s.is_active)
-FALLBACK_VIEWS: list[ViewEntry] = [
-    ViewEntry("builtin:my-open", "My open", TicketFilter(active_only=True, assignee="me")),
-    ViewEntry(
-        "builtin:unassigned", "Unassigned", TicketFilter(active_only=True, assignee="unassigned")
-    ),
-    ViewEntry(
-        "builtin:waiting",
-        "Waiting on requester",
-        TicketFilter(statuses=frozenset({TicketStatus.PENDING})),
-    ),
-    ViewEntry("builtin:all-open", "All open", TicketFilter(active_only=True)),
-    ViewEntry(
-        "builtin:resolved",
-        "Recently resolved",
-        TicketFilter(statuses=frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})),
-    ),
-    ViewEntry("builtin:all", "All tickets", TicketFilter()),
-]
+#: Shown until the saved views have loaded (the service seeds it with this id).
+_START_VIEW = ViewEntry(builtin_view_id("all-open"), "All open", TicketFilter(active_only=True))
 
 #: The view a new installation starts on.
 DEFAULT_VIEW_NAME = "All open"
-
-ALL_TICKETS_VIEW = FALLBACK_VIEWS[-1]
 
 _SETTINGS_SPLITTER = "tickets/splitter3"
 _SETTINGS_COLUMNS = "tickets/columns"
@@ -153,7 +133,7 @@ class TicketsPane(Pane):
         self._sort_key = "updated"
         self._descending = True
         self._selected_id: uuid.UUID | None = None
-        self._view: ViewEntry = FALLBACK_VIEWS[3]
+        self._view: ViewEntry = _START_VIEW
         self._filter = self._view.filter
         self._counting = False
         self._count_again = False
@@ -469,15 +449,11 @@ class TicketsPane(Pane):
         self._update_assignee_enabled()
 
     def _load_views(self) -> None:
-        """The saved views (the service's, else the built-in fallbacks), keeping the choice."""
+        """The saved views (built-ins first), keeping the choice."""
         views = [
             ViewEntry(v.id, v.name, v.filter, v.personal)
             for v in self.services.tickets.saved_views()
         ]
-        if not views:
-            views = list(FALLBACK_VIEWS)
-        elif all(v.filter != TicketFilter() for v in views):
-            views.append(ALL_TICKETS_VIEW)  # closed ones too: finding an old ticket again
         wanted = self._view.id
         if not self._loaded_views_once:
             wanted = parse_view_id(str(QSettings().value(_SETTINGS_VIEW, "") or ""))
@@ -486,8 +462,8 @@ class TicketsPane(Pane):
         if chosen is None:
             chosen = next((v for v in views if v.id == self._view.id), None)
         if chosen is None:
-            # A view of the same name (e.g. the fallback before the service had saved views),
-            # else "All open": a new desk should see its tickets, not an empty "My open".
+            # A view of the same name, else "All open": a new desk should see its tickets,
+            # not an empty "My open".
             chosen = next(
                 (v for v in views if v.name == self._view.name),
                 next((v for v in views if v.name == DEFAULT_VIEW_NAME), views[0]),
@@ -502,12 +478,9 @@ class TicketsPane(Pane):
             self._count_again = True
             return
         tickets = self.services.tickets
-        fallbacks = {v.id: v.filter for v in self.views.model.views() if isinstance(v.id, str)}
 
         def work() -> dict[Any, int]:
-            counts: dict[Any, int] = dict(tickets.view_counts())
-            counts.update({key: tickets.count(flt) for key, flt in fallbacks.items()})
-            return counts
+            return dict(tickets.view_counts())
 
         self._counting = True
         self._run(work, self._on_counts_loaded, self._on_counts_failed)
@@ -896,7 +869,7 @@ class TicketsPane(Pane):
             self.show_error(exc, "Could not delete the view")
             return
         if self._view.id == view.id:
-            self._view = FALLBACK_VIEWS[3]
+            self._view = _START_VIEW
         self.refresh()
 
     @Slot(int)
