@@ -43,14 +43,14 @@ def _muted() -> QColor:
 
 
 def _tip(row: Any) -> str:
-    if not getattr(row, "available", True):
+    if not row.available:
         return f"{row.filename}\n{UNAVAILABLE_TIP}"
-    return f"{row.filename} · {getattr(row, 'media_type', '')}"
+    return f"{row.filename} · {row.media_type}"
 
 
 def attachment_columns() -> list[Column[Any]]:
     def grey(row: Any) -> QColor | None:
-        return None if getattr(row, "available", True) else _muted()
+        return None if row.available else _muted()
 
     return [
         Column(
@@ -154,24 +154,24 @@ class AttachmentsWidget(QWidget):
         self, _selected: QItemSelection | None = None, _old: QItemSelection | None = None
     ) -> None:
         row = self.selected()
-        usable = row is not None and getattr(row, "available", True)
+        usable = row is not None and row.available
         self.open_button.setEnabled(usable)
         self.save_button.setEnabled(usable)
 
     @Slot()
     def _on_open_button_clicked(self) -> None:
         row = self.selected()
-        if row is not None and getattr(row, "available", True):
+        if row is not None and row.available:
             self.open_requested.emit(row)
 
     @Slot()
     def _on_save_button_clicked(self) -> None:
         row = self.selected()
-        if row is not None and getattr(row, "available", True):
+        if row is not None and row.available:
             self.save_requested.emit(row)
 
     @Slot(QModelIndex)
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         row = self.model.row_at(index.row())
-        if row is not None and getattr(row, "available", True):
+        if row is not None and row.available:
             self.open_requested.emit(row)

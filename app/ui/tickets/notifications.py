@@ -77,12 +77,12 @@ class TicketNotifier(QObject):
         self._mine = current
         for row in due_soon:
             # The clock about to run out: the first response while nobody has answered yet.
-            first_due = getattr(row, "first_response_due_at", None)
-            unanswered = getattr(row, "first_responded_at", None) is None
+            first_due = row.first_response_due_at
+            unanswered = row.first_responded_at is None
             if unanswered and first_due is not None:
                 due, action = first_due, "answer the requester"
             else:
-                due, action = getattr(row, "resolution_due_at", None), "resolve it"
+                due, action = row.resolution_due_at, "resolve it"
             at = f" by {due.astimezone().strftime('%H:%M')}" if due is not None else ""
             notices.append(
                 Notice(

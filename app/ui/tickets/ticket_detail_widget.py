@@ -77,7 +77,7 @@ from app.domain.permissions import Permission
 from app.domain.sla import SlaState
 from app.domain.workflow import next_statuses
 from app.errors import SupportDeskError
-from app.services.base import Area, Changes
+from app.services.base import Changes
 from app.services.registry import Services
 from app.services.ticket_service import (
     PersonOption,
@@ -1852,9 +1852,7 @@ class TicketDetailWidget(QWidget):
                     added.append(attach(ticket_id, path))
                 except (SupportDeskError, PermissionError) as exc:
                     refused.append(str(exc))
-            changes = getattr(added[-1], "changes", None) if added else Changes.of()
-            if not isinstance(changes, Changes) or (added and not changes.areas):
-                changes = Changes.of(Area.TICKETS, ids=(ticket_id,))
+            changes = added[-1].changes if added else Changes.of()
             return added, refused, changes
 
         def done(result: tuple[list[Any], list[str], Changes]) -> None:

@@ -924,8 +924,8 @@ class TicketsPane(Pane):
         if ticket_id is None:
             return
         self.select_ticket(ticket_id)
-        editor = getattr(self.detail, "reply_editor", None)
-        if editor is not None and editor.isEnabled():
+        editor = self.detail.reply_editor
+        if editor.isEnabled():
             editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot(dict)
