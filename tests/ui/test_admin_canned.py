@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain.enums import Role
-from app.services.base import Principal
 from app.services.registry import Services
 from app.ui.admin.admin_pane import AdminPane
 from app.ui.admin.canned_tab import CannedTab
 from app.ui.pane import Pane
 from app.ui.signals import AppSignals
 from app.ui.worker import TaskRunner
+from tests.helpers.people import services_as
 
 pytestmark = pytest.mark.gui
 
@@ -173,15 +173,9 @@ def test_without_ticket_write_the_editor_is_read_only(
     services: Services, app_signals: AppSignals, tasks: TaskRunner, qtbot: QtBot
 ) -> None:
     services.conversation.save_canned("Shared one", "Text", True)
-    user_id, _ = services.people.create_person(
-        username="terry",
-        full_name="Terry Trainer",
-        email="",
-        password="trainer password 1",
-        roles=frozenset({Role.TRAINER}),
+    pane = AdminPane(
+        services_as(services, Role.TRAINER, "terry", "Terry Trainer"), app_signals, tasks
     )
-    trainer = Principal(user_id, "terry", "Terry Trainer", frozenset({Role.TRAINER}))
-    pane = AdminPane(Services(services.db, trainer), app_signals, tasks)
     qtbot.addWidget(pane)
     pane.show()
     pane.activate()

@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.enums import AuditKind, Role
 from app.domain.sla import SlaState
-from app.services.base import Principal
 from app.services.registry import Services
 from app.ui import theme
 from app.ui.admin.admin_pane import AdminPane
@@ -24,6 +23,7 @@ from app.ui.models.roles import ROW_ROLE
 from app.ui.pane import Pane
 from app.ui.signals import AppSignals
 from app.ui.worker import TaskRunner
+from tests.helpers.people import services_as
 
 pytestmark = pytest.mark.gui
 
@@ -175,15 +175,9 @@ def test_audit_filter_and_search(pane: AdminPane, qtbot: QtBot, services: Servic
 def test_without_permissions_buttons_are_off_and_audit_is_explained(
     services: Services, app_signals: AppSignals, tasks: TaskRunner, qtbot: QtBot
 ) -> None:
-    user_id, _ = services.people.create_person(
-        username="tina",
-        full_name="Tina Tech",
-        email="",
-        password="tech password 1",
-        roles=frozenset({Role.TECHNICIAN}),
+    pane = AdminPane(
+        services_as(services, Role.TECHNICIAN, "tina", "Tina Tech"), app_signals, tasks
     )
-    tech = Principal(user_id, "tina", "Tina Tech", frozenset({Role.TECHNICIAN}))
-    pane = AdminPane(Services(services.db, tech), app_signals, tasks)
     qtbot.addWidget(pane)
     pane.show()
     pane.activate()

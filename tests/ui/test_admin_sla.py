@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.enums import Priority, Role
-from app.services.base import Principal
 from app.services.registry import Services
 from app.ui.admin.admin_pane import AdminPane
 from app.ui.admin.sla_dialogs import HolidayDialog, NewCalendarDialog, PolicyDialog
@@ -23,6 +22,7 @@ from app.ui.form_dialog import FormDialog
 from app.ui.pane import Pane
 from app.ui.signals import AppSignals
 from app.ui.worker import TaskRunner
+from tests.helpers.people import services_as
 
 pytestmark = pytest.mark.gui
 
@@ -312,15 +312,9 @@ def test_technicians_see_but_cannot_change(
 ) -> None:
     calendar_id = _head_office(services)
     services.sla.save_policy(Priority.LOW, None, calendar_id, 60, 600)
-    user_id, _ = services.people.create_person(
-        username="tina",
-        full_name="Tina Tech",
-        email="",
-        password="tech password 1",
-        roles=frozenset({Role.TECHNICIAN}),
+    pane = AdminPane(
+        services_as(services, Role.TECHNICIAN, "tina", "Tina Tech"), app_signals, tasks
     )
-    tech = Principal(user_id, "tina", "Tina Tech", frozenset({Role.TECHNICIAN}))
-    pane = AdminPane(Services(services.db, tech), app_signals, tasks)
     qtbot.addWidget(pane)
     pane.show()
     pane.activate()
